@@ -1,0 +1,66 @@
+// Manifest -- what a plugin says about itself, read before any of its code
+// runs (see plugin.h "The manifest").
+//
+// Thread-safety: a parsed Manifest is an immutable value.
+// Errors: Manifest::parse throws Error(kInvalidInput) naming the field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalogue/catalogue.h"
+
+namespace eventhost {
+
+struct SettingField {
+  std::string id;
+  std::string label;
+  std::string type;  // "boolean" | "number" | "string" | "select"
+  nlohmann::json default_value;  // null if the manifest gives none
+  std::vector<std::string> options;  // for "select"
+  std::string help;
+};
+
+struct ActionSpec {
+  std::string id;
+  std::string label;
+  std::string description;
+};
+
+// Work of higher priority runs first when plugins compete for the pool.
+enum class Priority : std::uint8_t { kCritical = 0, kHigh = 1, kNormal = 2, kLow = 3 };
+const char* to_string(Priority p);
+
+struct Manifest {
+  std::string key;  // [a-z][a-z0-9_]*, unique among plugins
+  std::string name;
+  std::string version;
+  std::string description;
+  std::vector<SettingField> settings;
+  std::vector<ActionSpec> actions;
+  std::vector<EventSpec> events;  // declared, origin = key; each "<key>.<x>"
+  Priority priority = Priority::kNormal;
+  std::uint32_t concurrency = 1;  // 1 = calls serialized
+  std::uint32_t timeout_ms = 5000;
+  std::uint32_t queue_capacity = 1024;
+  nlohmann::json raw;  // the document as written
+
+  static Manifest parse(std::string_view json_text);
+
+  const SettingField* find_setting(std::string_view id) const;
+  const ActionSpec* find_action(std::string_view id) const;
+};
+
+// Checks `value` against `field` (type, select options). Returns "" if it
+// fits, else why not ("log_channels expects a boolean, got \"yes\"").
+std::string check_setting_value(const SettingField& field, const nlohmann::json& value);
+
+// Parses user text for a setting ("true", "30", "a b") into a typed value
+// by the field's type; throws Error(kInvalidInput) saying what is expected.
+nlohmann::json parse_setting_text(const SettingField& field, std::string_view text);
+
+}  // namespace eventhost
