@@ -43,6 +43,9 @@ struct Manifest {
   std::vector<SettingField> settings;
   std::vector<ActionSpec> actions;
   std::vector<EventSpec> events;  // declared, origin = key; each "<key>.<x>"
+  // Event patterns ("channel.*", "*") the catch-all eh_on_any_event gets;
+  // default {"*"}. Named on_<...> handlers always get their own event.
+  std::vector<std::string> subscribe;
   Priority priority = Priority::kNormal;
   std::uint32_t concurrency = 1;  // 1 = calls serialized
   std::uint32_t timeout_ms = 5000;

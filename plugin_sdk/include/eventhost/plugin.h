@@ -195,8 +195,10 @@ typedef int32_t (*eh_action_fn)(eh_context *ctx, const char *action_id,
  * description, settings [{id,label,type: boolean|number|string|select,
  * default, options, help}], actions [{id,label,description}], events
  * [{name: "<key>.<action>", level: CRITICAL|SYSTEM|FULL, fields: [...],
- * description}], priority (critical|high|normal|low), concurrency (>= 1),
- * timeout_ms, queue_capacity. */
+ * description}], subscribe (event patterns such as "channel.*" that
+ * eh_on_any_event receives; default ["*"]), priority
+ * (critical|high|normal|low), concurrency (>= 1), timeout_ms,
+ * queue_capacity. */
 
 #define EH_MANIFEST_SECTION "eventhost_manifest"
 #define EH_MANIFEST_MAGIC "EHMANIFS"
