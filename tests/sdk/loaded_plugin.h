@@ -13,11 +13,11 @@
 
 class LoadedPlugin {
  public:
-  // Loads EH_PLUGINS_DIR/<name>.so and runs its eh_plugin_init.
-  explicit LoadedPlugin(const std::string& name)
+  // Loads <dir>/<name>.so and runs its eh_plugin_init.
+  explicit LoadedPlugin(const std::string& name,
+                        const std::string& dir = EH_PLUGINS_DIR)
       : handle_(
-            dlopen((std::string(EH_PLUGINS_DIR) + "/" + name + ".so").c_str(),
-                   RTLD_NOW | RTLD_LOCAL)) {
+            dlopen((dir + "/" + name + ".so").c_str(), RTLD_NOW | RTLD_LOCAL)) {
     if (handle_ == nullptr) throw std::runtime_error(dlerror());
     if (auto init = symbol<eh_init_fn>("eh_plugin_init")) {
       init_rc = init(recording_host::api(), &ctx);

@@ -5,9 +5,8 @@
 //
 //   #include <eventhost/plugin.hpp>
 //
-//   EH_ON(channel_created)(const eventhost::Event& ev, eventhost::Context& ctx)
-//   {
-//     ctx.info("created " + ev.get("channel_name", std::string("?")));
+//   EH_ON(channel_created)(const eventhost::Event& ev, eventhost::Context& c) {
+//     c.info("created " + ev.get("channel_name", "?"));
 //   }
 //
 // What it gives
@@ -314,29 +313,16 @@ struct InitRegistrar {
   explicit InitRegistrar(InitBody body) { g_init_body = body; }
 };
 
-using ConfigureBody = void (*)(const nlohmann::json&, Context&);
-
-inline std::int32_t run_configure(eh_context* ctx, const char* settings_json,
-                                  ConfigureBody body) noexcept {
+// Runs a configure or action body, which gets a JSON object (the settings
+// or the params) parsed here; text that is not JSON reads as {}.
+template <class Body>
+std::int32_t run_with_json(eh_context* ctx, const char* json,
+                           Body&& body) noexcept {
   const eh_host_api* host = detail::host();
   return guarded(host, ctx, [&] {
-    nlohmann::json settings =
-        parse_object(settings_json ? settings_json : "{}");
+    nlohmann::json parsed = parse_object(json ? json : "{}");
     Context context(host, ctx);
-    body(settings, context);
-  });
-}
-
-using ActionBody = void (*)(std::string_view, const nlohmann::json&, Context&);
-
-inline std::int32_t run_action(eh_context* ctx, const char* action_id,
-                               const char* params_json,
-                               ActionBody body) noexcept {
-  const eh_host_api* host = detail::host();
-  return guarded(host, ctx, [&] {
-    nlohmann::json params = parse_object(params_json ? params_json : "{}");
-    Context context(host, ctx);
-    body(action_id ? action_id : "", params, context);
+    body(parsed, context);
   });
 }
 
@@ -422,19 +408,21 @@ extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
                                       ::eventhost::Context&);               \
   EH_EXTERN_C EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx,        \
                                                     const char* settings) { \
-    return ::eventhost::detail::run_configure(ctx, settings,                \
+    return ::eventhost::detail::run_with_json(ctx, settings,                \
                                               &eh_cxx_plugin_configure);    \
   }                                                                         \
   static void eh_cxx_plugin_configure
 
-#define EH_PLUGIN_ACTION                                                   \
-  static void eh_cxx_plugin_action(                                        \
-      ::std::string_view, const ::nlohmann::json&, ::eventhost::Context&); \
-  EH_EXTERN_C EH_EXPORT int32_t eh_plugin_action(                          \
-      eh_context* ctx, const char* action_id, const char* params) {        \
-    return ::eventhost::detail::run_action(ctx, action_id, params,         \
-                                           &eh_cxx_plugin_action);         \
-  }                                                                        \
+#define EH_PLUGIN_ACTION                                                       \
+  static void eh_cxx_plugin_action(                                            \
+      ::std::string_view, const ::nlohmann::json&, ::eventhost::Context&);     \
+  EH_EXTERN_C EH_EXPORT int32_t eh_plugin_action(                              \
+      eh_context* ctx, const char* action_id, const char* params) {            \
+    return ::eventhost::detail::run_with_json(                                 \
+        ctx, params, [&](const ::nlohmann::json& p, ::eventhost::Context& c) { \
+          eh_cxx_plugin_action(action_id ? action_id : "", p, c);              \
+        });                                                                    \
+  }                                                                            \
   static void eh_cxx_plugin_action
 
 #define EH_PLUGIN_SHUTDOWN                                           \
