@@ -210,7 +210,9 @@ typedef struct eh_manifest_header {
 } eh_manifest_header;
 
 #if defined(_WIN32)
-#define EH_MANIFEST_PLACEMENT __declspec(allocate(".ehmf"))
+/* MSVC needs the section declared before allocating into it. */
+#define EH_MANIFEST_PLACEMENT \
+  __pragma(section(".ehmf", read)) __declspec(allocate(".ehmf"))
 #elif defined(__APPLE__)
 #define EH_MANIFEST_PLACEMENT \
   __attribute__((section("__DATA,eh_manifest"), used))
