@@ -32,7 +32,7 @@ Catalogue parse_builtin() {
 
 }  // namespace
 
-Catalogue Catalogue::builtin() {
+const Catalogue& Catalogue::builtin() {
   // Parsed once; C++ guarantees thread-safe initialisation of this static.
   static const Catalogue kBuiltin = parse_builtin();
   return kBuiltin;

@@ -30,8 +30,9 @@ struct EventSpec {
 
 class Catalogue {
  public:
-  // The shipped Dispatcharr catalogue, already validated.
-  static Catalogue builtin();
+  // The shipped Dispatcharr catalogue, parsed and validated once; lives
+  // for the whole process. Copy it to extend it.
+  static const Catalogue& builtin();
 
   // Parses a catalogue document (the format of dispatcharr_events.json).
   // Does not validate: call validate() once everything is added.

@@ -1,0 +1,344 @@
+#include "core/host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "catalogue/payload.h"
+#include "common/error.h"
+#include "eventhost/version.h"
+
+namespace eventhost {
+namespace {
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
+      .count();
+}
+
+spdlog::level::level_enum to_spdlog(std::uint32_t severity) {
+  switch (severity) {
+    case EH_LOG_DEBUG:
+      return spdlog::level::debug;
+    case EH_LOG_WARN:
+      return spdlog::level::warn;
+    case EH_LOG_ERROR:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::info;
+  }
+}
+
+// A plugin still inside a call when the host stops must stay mapped: its
+// thread is executing the library's code. It is kept until the process ends.
+void keep_loaded_until_exit(std::shared_ptr<PluginRunner> runner) {
+  static auto* kept = new std::vector<std::shared_ptr<PluginRunner>>();
+  kept->push_back(std::move(runner));
+}
+
+// Ids are reserved from the state in blocks so that emitting does not write
+// the database per event; unused ids of a block are skipped, never reused.
+constexpr std::uint64_t kIdBlock = 256;
+
+}  // namespace
+
+Host::Host(HostOptions options)
+    : options_(std::move(options)),
+      state_(std::make_unique<StateStore>(options_.state_path)),
+      catalogue_(Catalogue::builtin()) {
+  const char* env = std::getenv("EVENTHOST_EVENT_LEVEL");
+  level_ = resolve_level(env, state_->event_level());
+  for (const std::string& warning : level_.warnings)
+    spdlog::warn("{}", warning);
+  rescan();
+}
+
+Host::~Host() { stop(); }
+
+// Reads the plugins folder and rebuilds the catalogue: the built-in events
+// plus what each usable plugin declares. A plugin whose declared events
+// would break the catalogue (bad names, symbol collisions) is refused, not
+// the host: the built-in catalogue alone is always valid.
+void Host::rescan() {
+  ScanResult scan = scan_plugins_folder(options_.plugins_dir);
+  files_ = std::move(scan.plugins);
+  folder_problem_ = std::move(scan.folder_problem);
+  if (!folder_problem_.empty()) spdlog::warn("{}", folder_problem_);
+  Catalogue merged = Catalogue::builtin();
+  declared_event_problems_.clear();
+  for (const PluginFile& file : files_) {
+    if (!file.usable() || file.manifest->events.empty()) continue;
+    Catalogue candidate = merged;
+    candidate.add(file.manifest->events);
+    try {
+      candidate.validate();
+      merged = std::move(candidate);
+    } catch (const Error& e) {
+      declared_event_problems_[file.path.string()] =
+          std::string("its declared events clash with the catalogue: ") +
+          e.what();
+    }
+  }
+  catalogue_ = std::move(merged);
+}
+
+void Host::set_level(EventLevel level) {
+  state_->set_event_level(to_string(level));
+  level_ = resolve_level(std::getenv("EVENTHOST_EVENT_LEVEL"),
+                         state_->event_level());
+}
+
+std::vector<PluginView> Host::plugins() const {
+  std::vector<PluginView> views;
+  for (const PluginFile& file : files_) {
+    auto it = declared_event_problems_.find(file.path.string());
+    views.push_back(make_plugin_view(
+        file, *state_, it == declared_event_problems_.end() ? "" : it->second));
+  }
+  return views;
+}
+
+PluginView Host::plugin(const std::string& key) const {
+  std::string known;
+  for (const PluginFile& file : files_) {
+    const std::string file_key = plugin_key_of(file);
+    if (file_key == key) {
+      auto it = declared_event_problems_.find(file.path.string());
+      return make_plugin_view(
+          file, *state_,
+          it == declared_event_problems_.end() ? "" : it->second);
+    }
+    known += (known.empty() ? "" : ", ") + file_key;
+  }
+  throw Error(ErrorKind::kNotFound,
+              "no plugin '" + key + "' in " + options_.plugins_dir.string() +
+                  (known.empty() ? " (the folder has no plugins)"
+                                 : "; known plugins: " + known));
+}
+
+std::vector<std::string> Host::start(bool announce) {
+  if (dispatcher_) return {};
+  Dispatcher::Options opts;
+  opts.threads = options_.threads;
+  opts.breaker_threshold = options_.breaker_threshold;
+  Dispatcher::Callbacks callbacks;
+  callbacks.on_result = [this](const DeliveryResult& r) { on_result(r); };
+  callbacks.on_trip = [this](PluginRunner& r, const std::string& why) {
+    on_trip(r, why);
+  };
+  callbacks.on_overrun = [](const PluginRunner& r, const Overrun& o) {
+    spdlog::warn(
+        "plugin {} is still running event {} #{} after {} ms (budget {} ms)",
+        r.key(), o.event_name, o.event_id, o.elapsed.count(),
+        r.config().timeout.count());
+  };
+  dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
+
+  std::vector<std::string> problems;
+  for (const PluginView& view : plugins()) {
+    if (!view.enabled) continue;
+    if (!view.loadable) {
+      problems.push_back(view.key + ": not loaded: " + view.status);
+      continue;
+    }
+    const std::string failure = load_plugin(view);
+    if (!failure.empty()) problems.push_back(view.key + ": " + failure);
+  }
+  for (const std::string& p : problems) spdlog::warn("{}", p);
+  if (announce) {
+    announced_ = true;
+    emit_host_event("system.startup",
+                    nlohmann::json{{"version", kHostVersion}}.dump());
+  }
+  return problems;
+}
+
+Host::StopReport Host::stop() {
+  StopReport report;
+  if (!dispatcher_) return report;
+  if (announced_) {
+    emit_host_event("system.shutdown", "{}");
+    announced_ = false;
+  }
+  const auto runners = dispatcher_->runners();
+  report.clean = dispatcher_->shutdown(options_.shutdown_grace);
+  for (const auto& runner : runners) {
+    save_counters(*runner);
+    if (!runner->idle()) {
+      report.busy.push_back(runner->key());
+      spdlog::error(
+          "plugin {} did not finish its call within {} ms; "
+          "leaving it loaded so the host can exit",
+          runner->key(), options_.shutdown_grace.count());
+      keep_loaded_until_exit(runner);
+      continue;
+    }
+    unload(runner);
+  }
+  if (!report.clean) (void)dispatcher_.release();  // its threads are stuck
+  dispatcher_.reset();
+  return report;
+}
+
+bool Host::wait_idle(std::chrono::milliseconds timeout) {
+  return !dispatcher_ || dispatcher_->wait_idle(timeout);
+}
+
+EmitOutcome Host::emit(std::string_view event, std::string_view payload) {
+  if (!dispatcher_) {
+    throw Error(ErrorKind::kInternal, "emit() called before start()");
+  }
+  const EventSpec* spec = catalogue_.find(event);
+  if (spec == nullptr) {
+    const std::string nearest = catalogue_.nearest(event);
+    throw Error(
+        ErrorKind::kNotFound,
+        "unknown event '" + std::string(event) + "'" +
+            (nearest.empty() ? "" : "; did you mean '" + nearest + "'?") +
+            " (`eventhost events list` shows every known event)");
+  }
+  CheckedPayload checked = check_payload(*spec, payload);
+  EmitOutcome outcome;
+  outcome.event = spec->name;
+  outcome.level = spec->level;
+  outcome.extra_fields = std::move(checked.extra_fields);
+  const auto level_index = static_cast<std::size_t>(spec->level);
+  if (!level_allows(level_.level, spec->level)) {
+    suppressed_[level_index].fetch_add(1);
+    spdlog::debug(
+        "Event '{}' suppressed by event level configuration "
+        "(level {}, event is {})",
+        spec->name, to_string(level_.level), to_string(spec->level));
+    outcome.suppressed = true;
+    return outcome;
+  }
+  auto accepted = std::make_shared<Event>();
+  accepted->id = next_event_id();
+  accepted->name = spec->name;
+  accepted->payload = std::move(checked.json);
+  accepted->emitted_at_us = now_us();
+  accepted->level = spec->level;
+  emitted_[level_index].fetch_add(1);
+  outcome.event_id = accepted->id;
+  const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted);
+  outcome.queued = fanout.queued;
+  outcome.dropped = fanout.dropped;
+  return outcome;
+}
+
+void Host::emit_host_event(const std::string& name,
+                           const std::string& payload) {
+  try {
+    emit(name, payload);
+  } catch (const Error& e) {
+    spdlog::error("could not emit {}: {}", name, e.what());
+  }
+}
+
+std::uint64_t Host::next_event_id() {
+  std::lock_guard lock(ids_mutex_);
+  if (next_id_ == id_limit_) {
+    next_id_ = state_->reserve_event_ids(kIdBlock);
+    id_limit_ = next_id_ + kIdBlock;
+  }
+  return next_id_++;
+}
+
+HostStats Host::stats() const {
+  HostStats s;
+  for (std::size_t i = 0; i < s.emitted.size(); ++i) {
+    s.emitted[i] = emitted_[i].load();
+    s.suppressed[i] = suppressed_[i].load();
+  }
+  return s;
+}
+
+std::vector<std::pair<std::string, RunnerStats>> Host::runner_stats() const {
+  std::vector<std::pair<std::string, RunnerStats>> out;
+  if (!dispatcher_) return out;
+  for (const auto& runner : dispatcher_->runners()) {
+    out.emplace_back(runner->key(), runner->stats());
+  }
+  return out;
+}
+
+void Host::on_result(const DeliveryResult& r) {
+  if (r.outcome == Outcome::kOk) {
+    spdlog::debug(
+        "plugin {} handled {} #{} in {} us", r.plugin_key, r.event_name,
+        r.event_id,
+        std::chrono::duration_cast<std::chrono::microseconds>(r.duration)
+            .count());
+  } else {
+    spdlog::warn("plugin {} {} on {} #{} ({}): {}", r.plugin_key,
+                 r.outcome == Outcome::kDropped ? "dropped" : "failed",
+                 r.event_name, r.event_id, to_string(r.outcome), r.message);
+    std::lock_guard lock(errors_mutex_);
+    last_error_[r.plugin_key] = std::string(to_string(r.outcome)) + " on " +
+                                r.event_name + " #" +
+                                std::to_string(r.event_id) + ": " + r.message;
+  }
+  if (options_.observer) options_.observer(r);
+}
+
+void Host::on_trip(PluginRunner& runner, const std::string& reason) {
+  spdlog::error("plugin {} disabled by its circuit breaker: {}", runner.key(),
+                reason);
+  try {
+    state_->set_disabled(runner.key(), reason);
+  } catch (const Error& e) {
+    spdlog::error("could not record that {} was disabled: {}", runner.key(),
+                  e.what());
+  }
+  const PluginFile* file = nullptr;
+  for (const PluginFile& f : files_) {
+    if (f.manifest && f.manifest->key == runner.key()) file = &f;
+  }
+  emit_host_event("plugin.disabled",
+                  nlohmann::json{{"plugin_key", runner.key()},
+                                 {"plugin_name",
+                                  file ? file->manifest->name : runner.key()},
+                                 {"reason", reason}}
+                      .dump());
+}
+
+void Host::save_counters(const PluginRunner& runner) {
+  const RunnerStats s = runner.stats();
+  PluginCounters delta;
+  delta.delivered = s.delivered;
+  delta.failed = s.failed;
+  delta.exceptions = s.exceptions;
+  delta.timeouts = s.timeouts;
+  delta.dropped = s.dropped;
+  {
+    std::lock_guard lock(errors_mutex_);
+    auto it = last_error_.find(runner.key());
+    if (it != last_error_.end()) delta.last_error = it->second;
+  }
+  try {
+    state_->add_counters(runner.key(), delta);
+  } catch (const Error& e) {
+    spdlog::error("could not save counters of {}: {}", runner.key(), e.what());
+  }
+}
+
+void Host::plugin_log(const std::string& key, std::uint32_t severity,
+                      std::string_view message) {
+  spdlog::log(to_spdlog(severity), "[{}] {}", key, message);
+}
+
+std::int32_t Host::plugin_emit(const std::string& key, std::string_view event,
+                               std::string_view payload) {
+  try {
+    const EmitOutcome outcome = emit(event, payload);
+    return outcome.suppressed ? EH_ERR_REFUSED : EH_OK;
+  } catch (const Error& e) {
+    spdlog::warn("plugin {} tried to emit {}: {}", key, event, e.what());
+    return e.kind() == ErrorKind::kNotFound ? EH_ERR_NOT_FOUND
+                                            : EH_ERR_INVALID_ARGUMENT;
+  }
+}
+
+}  // namespace eventhost

@@ -1,0 +1,166 @@
+// Host -- the facade over the core: catalogue, loader, state and dispatch.
+// Front ends (the CLI today; the daemon, HTTP and Redis bridges later) talk
+// to the core only through this class.
+//
+// A Host has two modes. Constructed, it reads the state file, scans the
+// plugins folder (reading files as data; no plugin code runs) and builds
+// the catalogue: enough to list, inspect and change settings. start()
+// begins a dispatch session: enabled plugins whose files still match their
+// pins are loaded, initialized and configured, and events flow until
+// stop(). Management calls (enable, disable, configure) work in both modes
+// and, in a session, take effect at once.
+//
+// Thread-safety: emit(), stats() and the PluginServices methods may be
+// called from any thread once started. The other methods are for one
+// controlling thread.
+// Errors: throws eventhost::Error; kNotFound for unknown plugins, events
+// or actions (the message names the nearest known one), kInvalidInput for
+// bad JSON or settings, kRefused when a rule forbids the request.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalogue/catalogue.h"
+#include "core/plugin_view.h"
+#include "dispatch/delivery.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/plugin_context.h"
+#include "state/state_store.h"
+
+namespace eventhost {
+
+struct HostOptions {
+  std::filesystem::path plugins_dir;
+  std::filesystem::path state_path;
+  unsigned threads = 0;                 // 0 = one per core
+  std::uint32_t breaker_threshold = 5;  // consecutive failures; 0 = off
+  std::chrono::milliseconds shutdown_grace{10000};
+  // Sees every delivery outcome, on pool threads. Optional.
+  std::function<void(const DeliveryResult&)> observer;
+};
+
+// What emit() did with one event.
+struct EmitOutcome {
+  std::uint64_t event_id = 0;  // 0 if suppressed
+  std::string event;
+  LevelSet level = LevelSet::kFull;
+  bool suppressed = false;
+  std::vector<std::string> extra_fields;  // not in the catalogue's list
+  std::size_t queued = 0;                 // deliveries queued
+  std::size_t dropped = 0;                // deliveries refused by full queues
+};
+
+struct HostStats {
+  std::array<std::uint64_t, 5> emitted{};     // by LevelSet value
+  std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
+};
+
+class Host : private PluginServices {
+ public:
+  explicit Host(HostOptions options);
+  ~Host() override;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const Catalogue& catalogue() const { return catalogue_; }
+  const HostOptions& options() const { return options_; }
+
+  // The effective level and its source; warnings name invalid values.
+  const LevelResolution& level() const { return level_; }
+  // Persists `level`. The environment variable still wins if set.
+  void set_level(EventLevel level);
+
+  std::vector<PluginView> plugins() const;
+  // Throws Error(kNotFound) listing the known keys.
+  PluginView plugin(const std::string& key) const;
+
+  // Enables `key`: pins the file's SHA-256 and, in a session, loads it and
+  // emits plugin.enabled. Throws kRefused if the file is unusable; in a
+  // session, throws kRefused if it fails to start (it stays enabled).
+  PluginView enable(const std::string& key);
+  // Disables `key`; in a session drains and unloads it and emits
+  // plugin.disabled.
+  PluginView disable(const std::string& key);
+  // Validates `assignments` ("id" -> user text) against the manifest,
+  // persists them, and in a session calls the plugin's configure hook and
+  // emits plugin.configured.
+  PluginView configure(const std::string& key,
+                       const std::map<std::string, std::string>& assignments);
+  // Runs a manifest action in a session; returns the plugin's result text.
+  std::string run_action(const std::string& key, const std::string& action,
+                         std::string_view params_json);
+
+  // Starts a dispatch session. `announce` emits system.startup now and
+  // system.shutdown at stop(). Returns one line per enabled plugin that
+  // could not be loaded, saying why.
+  std::vector<std::string> start(bool announce);
+  bool started() const { return dispatcher_ != nullptr; }
+
+  // Ingest: catalogue check, payload check, level filter, route, queue.
+  // Throws kNotFound for an unknown event, kInvalidInput for a bad payload.
+  EmitOutcome emit(std::string_view event, std::string_view payload);
+
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+  struct StopReport {
+    bool clean = true;              // every call finished in the grace
+    std::vector<std::string> busy;  // plugins still in a call
+  };
+  // Ends the session: system.shutdown, drain, shutdown hooks, counters
+  // saved. Safe to call twice.
+  StopReport stop();
+
+  HostStats stats() const;
+  std::vector<std::pair<std::string, RunnerStats>> runner_stats() const;
+
+ private:
+  struct Scanned;
+  void rescan();
+  std::string load_plugin(const PluginView& view);
+  void unload(const std::shared_ptr<PluginRunner>& runner);
+  std::shared_ptr<const PluginSettings> settings_for(
+      const PluginView& view) const;
+  void emit_host_event(const std::string& name, const std::string& payload);
+  void on_result(const DeliveryResult& result);
+  void on_trip(PluginRunner& runner, const std::string& reason);
+  void save_counters(const PluginRunner& runner);
+  std::uint64_t next_event_id();
+
+  void plugin_log(const std::string& key, std::uint32_t severity,
+                  std::string_view message) override;
+  std::int32_t plugin_emit(const std::string& key, std::string_view event,
+                           std::string_view payload) override;
+
+  HostOptions options_;
+  std::unique_ptr<StateStore> state_;
+  Catalogue catalogue_;
+  LevelResolution level_;
+  std::vector<PluginFile> files_;
+  std::string folder_problem_;
+  std::map<std::string, std::string> declared_event_problems_;  // by path
+
+  std::unique_ptr<Dispatcher> dispatcher_;
+  bool announced_ = false;
+
+  std::mutex ids_mutex_;
+  std::uint64_t next_id_ = 0, id_limit_ = 0;  // GUARDED_BY(ids_mutex_)
+
+  mutable std::mutex errors_mutex_;
+  std::map<std::string, std::string> last_error_;  // GUARDED_BY(errors_mutex_)
+
+  std::array<std::atomic<std::uint64_t>, 5> emitted_{};
+  std::array<std::atomic<std::uint64_t>, 5> suppressed_{};
+};
+
+}  // namespace eventhost

@@ -1,0 +1,141 @@
+// Dispatcher -- delivers each event to every plugin that handles it, on a
+// Boost.Asio thread pool (see DESIGN.md "Running plugins").
+//
+// Route: the event name maps (cached) to the runners that handle it. Queue:
+// each runner has its own bounded queue, so a slow plugin fills only its
+// own; what does not fit is reported as a kDropped result, never lost
+// silently. Call: pool threads take work from the runners that are ready,
+// higher plugin priority first, and each runner serializes its calls unless
+// its manifest allows concurrency. A watchdog reports calls running past
+// their budget; a plugin failing `breaker_threshold` times in a row is
+// tripped: it gets no more work and on_trip is called once.
+//
+// Thread-safety: all methods may be called from any thread, including from
+// inside a plugin call (a plugin emitting an event). Callbacks run on pool
+// threads (on_result also on the dispatching thread for drops, on_overrun
+// on the watchdog thread) and must not block for long.
+// Errors: none thrown for plugin failures; they are outcomes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "dispatch/plugin_runner.h"
+
+namespace eventhost {
+
+class Dispatcher {
+ public:
+  struct Options {
+    unsigned threads = 0;                 // 0 = one per core
+    std::uint32_t breaker_threshold = 5;  // consecutive failures; 0 = never
+    std::chrono::milliseconds watchdog_period{20};
+  };
+  struct Callbacks {
+    std::function<void(const DeliveryResult&)> on_result;
+    std::function<void(PluginRunner&, const std::string& reason)> on_trip;
+    std::function<void(const PluginRunner&, const Overrun&)> on_overrun;
+  };
+  struct Fanout {
+    std::size_t queued = 0;
+    std::size_t dropped = 0;
+  };
+
+  Dispatcher(Options options, Callbacks callbacks);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  unsigned threads() const { return threads_; }
+
+  // Starts routing events to `runner`. The runner's plugin is initialized.
+  void add(std::shared_ptr<PluginRunner> runner);
+
+  // Stops routing to `key`, then waits up to `timeout` for its queued and
+  // running work to finish. Returns the runner if it went idle (the caller
+  // may shut it down and unload it), nullptr if unknown or still busy.
+  std::shared_ptr<PluginRunner> remove(const std::string& key,
+                                       std::chrono::milliseconds timeout);
+
+  std::shared_ptr<PluginRunner> find(const std::string& key) const;
+  std::vector<std::shared_ptr<PluginRunner>> runners() const;
+
+  // Queues `event` for every plugin that handles it.
+  Fanout dispatch(const EventPtr& event);
+
+  // Queues `fn` on `key`'s queue to run when no other call into the plugin
+  // runs (configure, actions). Returns false if the plugin is not running.
+  bool run_lifecycle(const std::string& key, std::function<void()> fn);
+
+  // Waits until no work is queued or running anywhere. False on timeout.
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+  // Waits up to `grace` for work to finish, then stops the pool. Returns
+  // false if calls were still running: the pool's threads are then left
+  // behind instead of joined, so a hung plugin cannot hang the host.
+  bool shutdown(std::chrono::milliseconds grace);
+
+  // Keys of plugins with a call in progress right now.
+  std::vector<std::string> busy_plugins() const;
+
+ private:
+  struct Route {
+    std::shared_ptr<PluginRunner> runner;
+    eh_handler_fn handler;
+    bool catch_all;
+  };
+  using RouteList = std::vector<Route>;
+  struct Pool;  // hides boost::asio from includers
+
+  std::shared_ptr<const RouteList> routes_for(const std::string& name);
+  void invalidate_routes();
+  void schedule(const std::shared_ptr<PluginRunner>& runner);
+  void run_next();
+  void execute(PluginRunner& runner, const Work& work);
+  void trip(PluginRunner& runner, const DeliveryResult& last);
+  void report_drop(const PluginRunner& runner, const Work& work,
+                   const std::string& why);
+  void work_done(std::size_t count = 1);
+  void watchdog_loop();
+
+  const Options options_;
+  const Callbacks callbacks_;
+  const unsigned threads_;
+  std::unique_ptr<Pool> pool_;
+
+  mutable std::shared_mutex runners_mutex_;
+  std::vector<std::shared_ptr<PluginRunner>>
+      runners_;  // GUARDED_BY(runners_mutex_)
+  std::unordered_map<std::string, std::shared_ptr<const RouteList>>
+      routes_;  // GUARDED_BY(runners_mutex_)
+
+  std::mutex ready_mutex_;
+  // Runners with work that may start, one list per priority.
+  std::deque<std::shared_ptr<PluginRunner>>
+      ready_[4];  // GUARDED_BY(ready_mutex_)
+  std::unordered_set<const PluginRunner*>
+      in_ready_;  // GUARDED_BY(ready_mutex_)
+
+  std::atomic<std::int64_t> outstanding_{0};
+  std::mutex idle_mutex_;
+  std::condition_variable idle_cv_;
+
+  std::mutex watchdog_mutex_;
+  std::condition_variable watchdog_cv_;
+  bool stopping_ = false;  // GUARDED_BY(watchdog_mutex_)
+  std::thread watchdog_;
+  bool shut_down_ = false;
+};
+
+}  // namespace eventhost

@@ -1,0 +1,249 @@
+#include "dispatch/plugin_runner.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "catalogue/catalogue.h"
+
+namespace eventhost {
+
+using Clock = std::chrono::steady_clock;
+
+PluginRunner::PluginRunner(RunnerConfig config,
+                           std::shared_ptr<LoadedPlugin> plugin,
+                           std::unique_ptr<eh_context> context)
+    : config_(std::move(config)),
+      plugin_(std::move(plugin)),
+      context_(std::move(context)) {}
+
+eh_handler_fn PluginRunner::route(const std::string& event_name,
+                                  bool* catch_all) const {
+  *catch_all = false;
+  if (eh_handler_fn fn = plugin_->handler(handler_symbol(event_name))) {
+    return fn;
+  }
+  if (plugin_->catch_all() == nullptr) return nullptr;
+  const bool subscribed = std::any_of(
+      config_.subscribe.begin(), config_.subscribe.end(),
+      [&](const std::string& p) { return event_matches(p, event_name); });
+  if (!subscribed) return nullptr;
+  *catch_all = true;
+  return plugin_->catch_all();
+}
+
+bool PluginRunner::try_push(Work work, std::string* why) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || tripped_.load()) {
+    *why = tripped_.load() ? "plugin disabled by its circuit breaker"
+                           : "plugin is stopping";
+    return false;
+  }
+  if (queue_.size() >= config_.queue_capacity) {
+    *why = "queue full (" + std::to_string(config_.queue_capacity) +
+           " waiting): the plugin is slower than the event rate";
+    return false;
+  }
+  queue_.push_back(std::move(work));
+  return true;
+}
+
+bool PluginRunner::runnable() const {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty() || lifecycle_running_) return false;
+  if (queue_.front().lifecycle) return running_ == 0;
+  return running_ < config_.concurrency;
+}
+
+bool PluginRunner::pop(Work* out) {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty() || lifecycle_running_) return false;
+  const bool lifecycle = static_cast<bool>(queue_.front().lifecycle);
+  if (lifecycle ? running_ != 0 : running_ >= config_.concurrency) {
+    return false;
+  }
+  *out = std::move(queue_.front());
+  queue_.pop_front();
+  ++running_;
+  lifecycle_running_ = lifecycle;
+  return true;
+}
+
+bool PluginRunner::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    --running_;
+    lifecycle_running_ = false;
+  }
+  return runnable();
+}
+
+Outcome PluginRunner::classify(std::int32_t code,
+                               std::chrono::nanoseconds took) const {
+  if (code == EH_ERR_EXCEPTION) return Outcome::kException;
+  if (took > config_.timeout) return Outcome::kTimeout;
+  return code == EH_OK ? Outcome::kOk : Outcome::kError;
+}
+
+DeliveryResult PluginRunner::deliver(const Work& work) {
+  const Event& event = *work.event;
+  DeliveryResult result;
+  result.plugin_key = config_.key;
+  result.event_id = event.id;
+  result.event_name = event.name;
+  result.symbol =
+      work.catch_all ? "eh_on_any_event" : handler_symbol(event.name);
+
+  eh_event ev{};
+  ev.struct_size = sizeof(eh_event);
+  ev.level = static_cast<std::uint32_t>(event.level);
+  ev.name = event.name.c_str();
+  ev.payload = event.payload.c_str();
+  ev.payload_size = event.payload.size();
+  ev.id = event.id;
+  ev.emitted_at_us = event.emitted_at_us;
+  ev.attempt = 1;
+  ev.host = host_api();
+
+  const auto started = Clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_.push_back({event.id, event.name, started});
+  }
+  CallRecord record;
+  std::int32_t code = EH_OK;
+  std::string escaped;
+  {
+    CallScope scope(&record);
+    // A C++ plugin that skips plugin.hpp can still let an exception out;
+    // it must not unwind through the host's pool thread.
+    try {
+      code = work.handler(&ev, context_.get());
+    } catch (const std::exception& e) {
+      escaped = e.what();
+    } catch (...) {
+      escaped = "unknown exception";
+    }
+  }
+  result.duration = Clock::now() - started;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(
+        in_flight_.begin(), in_flight_.end(), [&](const InFlight& f) {
+          return f.started == started && f.event_id == event.id;
+        });
+    if (it != in_flight_.end()) in_flight_.erase(it);
+  }
+
+  result.code = code;
+  if (!escaped.empty()) {
+    result.outcome = Outcome::kException;
+    result.code = EH_ERR_EXCEPTION;
+    result.message = "exception escaped the handler: " + escaped;
+  } else {
+    result.outcome = classify(code, result.duration);
+    result.message = record.error;
+  }
+  if (result.outcome == Outcome::kTimeout) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(result.duration);
+    result.message = "ran " + std::to_string(ms.count()) + " ms, budget " +
+                     std::to_string(config_.timeout.count()) + " ms" +
+                     (record.error.empty() ? "" : "; " + record.error);
+  } else if (result.outcome != Outcome::kOk && result.message.empty()) {
+    result.message = "returned " + std::to_string(code) + " without a message";
+  }
+  count(result.outcome);
+  return result;
+}
+
+void PluginRunner::count(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+      delivered_.fetch_add(1);
+      break;
+    case Outcome::kError:
+      failed_.fetch_add(1);
+      break;
+    case Outcome::kException:
+      exceptions_.fetch_add(1);
+      break;
+    case Outcome::kTimeout:
+      timeouts_.fetch_add(1);
+      break;
+    case Outcome::kDropped:
+      dropped_.fetch_add(1);
+      break;
+  }
+}
+
+bool PluginRunner::record_for_breaker(Outcome outcome,
+                                      std::uint32_t threshold) {
+  if (!is_failure(outcome)) {
+    consecutive_failures_.store(0);
+    return false;
+  }
+  if (threshold == 0) return false;  // breaker switched off
+  const auto failures = consecutive_failures_.fetch_add(1) + 1;
+  if (failures < threshold) return false;
+  bool expected = false;
+  return tripped_.compare_exchange_strong(expected, true);
+}
+
+std::vector<Work> PluginRunner::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  std::vector<Work> rest(std::make_move_iterator(queue_.begin()),
+                         std::make_move_iterator(queue_.end()));
+  queue_.clear();
+  return rest;
+}
+
+bool PluginRunner::idle() const {
+  std::lock_guard lock(mutex_);
+  return queue_.empty() && running_ == 0;
+}
+
+RunnerStats PluginRunner::stats() const {
+  RunnerStats s;
+  s.delivered = delivered_.load();
+  s.failed = failed_.load();
+  s.exceptions = exceptions_.load();
+  s.timeouts = timeouts_.load();
+  s.dropped = dropped_.load();
+  s.tripped = tripped_.load();
+  std::lock_guard lock(mutex_);
+  s.queue_depth = queue_.size();
+  return s;
+}
+
+std::vector<Overrun> PluginRunner::take_overruns() {
+  std::vector<Overrun> found;
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  for (InFlight& f : in_flight_) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - f.started);
+    if (f.reported || elapsed <= config_.timeout) continue;
+    f.reported = true;
+    found.push_back({f.event_id, f.event_name, elapsed});
+  }
+  return found;
+}
+
+const char* to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kError:
+      return "error";
+    case Outcome::kException:
+      return "exception";
+    case Outcome::kTimeout:
+      return "timeout";
+    case Outcome::kDropped:
+      return "dropped";
+  }
+  return "?";
+}
+
+}  // namespace eventhost
