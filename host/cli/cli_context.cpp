@@ -1,0 +1,125 @@
+#include "cli/cli_context.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/exit_codes.h"
+#include "state/state_store.h"
+
+namespace eventhost::cli {
+namespace {
+
+const char* env_or_null(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+// The command line wins over the environment, which wins over `fallback`.
+std::string pick(const po::variables_map& vm, const char* option,
+                 const char* env, const std::string& fallback) {
+  if (vm.count(option)) return vm[option].as<std::string>();
+  if (const char* value = env_or_null(env)) return value;
+  return fallback;
+}
+
+}  // namespace
+
+std::filesystem::path default_plugins_dir() {
+  if (const char* xdg = env_or_null("XDG_DATA_HOME")) {
+    return std::filesystem::path(xdg) / "eventhost" / "plugins";
+  }
+  const char* home = env_or_null("HOME");
+  return std::filesystem::path(home ? home : ".") / ".local" / "share" /
+         "eventhost" / "plugins";
+}
+
+po::options_description global_options_description() {
+  po::options_description global("Global options");
+  // Defaults are applied in resolve_globals() so that the environment can
+  // sit between the command line and the default.
+  global.add_options()("plugins-dir",
+                       po::value<std::string>()->value_name("DIR"),
+                       "plugins folder (env EVENTHOST_PLUGINS_DIR; default "
+                       "$XDG_DATA_HOME/eventhost/plugins, else "
+                       "~/.local/share/eventhost/plugins)")(
+      "state", po::value<std::string>()->value_name("FILE"),
+      "state database (env EVENTHOST_STATE; default "
+      "$XDG_STATE_HOME/eventhost/state.db, else "
+      "~/.local/state/eventhost/state.db)")(
+      "threads", po::value<unsigned>()->value_name("N"),
+      "dispatch threads (default: one per core)")(
+      "log-level", po::value<std::string>()->value_name("LEVEL"),
+      "trace|debug|info|warn|error|off (env EVENTHOST_LOG_LEVEL; default "
+      "info); logs go to stderr")(
+      "breaker-threshold", po::value<std::uint32_t>()->value_name("N"),
+      "consecutive failures before a plugin is disabled, 0 = never "
+      "(default 5)")("json", "print results as JSON")(
+      "help,h", "show help for the command");
+  return global;
+}
+
+GlobalOptions resolve_globals(const po::variables_map& vm) {
+  GlobalOptions g;
+  g.plugins_dir = pick(vm, "plugins-dir", "EVENTHOST_PLUGINS_DIR",
+                       default_plugins_dir().string());
+  g.state_path =
+      pick(vm, "state", "EVENTHOST_STATE", default_state_path().string());
+  if (vm.count("threads")) g.threads = vm["threads"].as<unsigned>();
+  g.log_level = pick(vm, "log-level", "EVENTHOST_LOG_LEVEL", "info");
+  if (vm.count("breaker-threshold")) {
+    g.breaker_threshold = vm["breaker-threshold"].as<std::uint32_t>();
+  }
+  g.json = vm.count("json") > 0;
+  if (spdlog::level::from_str(g.log_level) == spdlog::level::off &&
+      g.log_level != "off") {
+    throw Error(ErrorKind::kUsage,
+                "invalid log level '" + g.log_level +
+                    "'; use one of trace, debug, info, warn, error, off");
+  }
+  return g;
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("eventhost");
+  logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(std::move(logger));
+}
+
+HostOptions host_options(const GlobalOptions& globals,
+                         std::function<void(const DeliveryResult&)> observer) {
+  HostOptions options;
+  options.plugins_dir = globals.plugins_dir;
+  options.state_path = globals.state_path;
+  options.threads = globals.threads;
+  options.breaker_threshold = globals.breaker_threshold;
+  options.observer = std::move(observer);
+  return options;
+}
+
+int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage:
+      return kExitUsage;
+    case ErrorKind::kNotFound:
+      return kExitNotFound;
+    case ErrorKind::kInvalidInput:
+      return kExitInvalidInput;
+    case ErrorKind::kRefused:
+      return kExitRefused;
+    case ErrorKind::kIo:
+    case ErrorKind::kInternal:
+      return kExitRuntime;
+  }
+  return kExitRuntime;
+}
+
+void print_error(const std::string& message) {
+  std::cout.flush();
+  std::cerr << "eventhost: error: " << message << std::endl;
+}
+
+}  // namespace eventhost::cli

@@ -1,0 +1,76 @@
+// `eventhost events list`: the catalogue of known events, built-in and
+// declared by plugins, so users know what they can emit and handle.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+
+namespace eventhost::cli {
+namespace {
+
+std::optional<LevelSet> level_filter(const Invocation& inv) {
+  if (!inv.vm.count("level")) return std::nullopt;
+  const std::string text = inv.vm["level"].as<std::string>();
+  const auto set = parse_level_set(text);
+  if (!set) {
+    throw Error(ErrorKind::kUsage,
+                "invalid --level '" + text +
+                    "'; use one of CRITICAL, SYSTEM, FULL, DISABLED");
+  }
+  return set;
+}
+
+int list_events(const Invocation& inv) {
+  const auto filter = level_filter(inv);
+  Host host(host_options(inv.globals));
+  std::vector<const EventSpec*> events;
+  for (const EventSpec* spec : host.catalogue().events()) {
+    if (!filter || spec->level == *filter) events.push_back(spec);
+  }
+  if (inv.globals.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const EventSpec* e : events) {
+      out.push_back({{"name", e->name},
+                     {"level", to_string(e->level)},
+                     {"fields", e->fields},
+                     {"origin", e->origin},
+                     {"description", e->description}});
+    }
+    print_json(out);
+    return kExitOk;
+  }
+  Table table({"EVENT", "LEVEL", "ORIGIN", "FIELDS", "DESCRIPTION"});
+  for (const EventSpec* e : events) {
+    table.add_row({e->name, to_string(e->level), e->origin, join(e->fields),
+                   e->description});
+  }
+  table.print();
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> events_commands() {
+  Command list;
+  list.family = "events";
+  list.name = "list";
+  list.synopsis =
+      "events list [--level CRITICAL|SYSTEM|FULL|DISABLED] [--json]";
+  list.summary = "List the events the host knows, with level and fields";
+  list.details =
+      "Shows the built-in catalogue plus the events that usable plugins in\n"
+      "the plugins folder declare (their origin is the plugin key).\n\n"
+      "Examples:\n"
+      "  eventhost events list\n"
+      "  eventhost events list --level CRITICAL --json\n";
+  list.declare = [](po::options_description& options,
+                    po::positional_options_description&) {
+    options.add_options()("level", po::value<std::string>(),
+                          "only events of this level set");
+  };
+  list.run = list_events;
+  return {list};
+}
+
+}  // namespace eventhost::cli

@@ -1,0 +1,207 @@
+// `eventhost plugins enable|disable|configure|run`: changes to plugins,
+// made in a short session so they apply to the loaded plugins at once and
+// the other plugins hear of them (plugin.enabled, plugin.configured, ...).
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+#include "cli/plugin_text.h"
+#include "cli/session.h"
+
+namespace eventhost::cli {
+namespace {
+
+std::string key_of(const Invocation& inv) {
+  return inv.vm["key"].as<std::string>();
+}
+
+bool is_invalid(const PluginView& view) {
+  return view.status.rfind("invalid", 0) == 0;
+}
+
+int enable_plugin(const Invocation& inv) {
+  Host host(host_options(inv.globals));
+  host.start(false);
+  const std::string key = key_of(inv);
+  const PluginView before = host.plugin(key);
+  PluginView view;
+  try {
+    view = host.enable(key);
+  } catch (const Error& e) {
+    // A usable file that is refused was enabled but failed to start: that
+    // is a runtime failure, not a rule saying no.
+    if (e.kind() != ErrorKind::kRefused || is_invalid(before)) throw;
+    finish_session(host, kDefaultWait, kExitRuntime);
+    print_error(e.what());
+    return kExitRuntime;
+  }
+  finish_session(host, kDefaultWait, kExitRuntime);
+  if (inv.globals.json) {
+    print_json(plugin_json(host.catalogue(), view));
+  } else {
+    std::cout << "enabled " << key << " (sha256 "
+              << short_sha(view.state ? view.state->sha256 : "") << ")\n";
+  }
+  return kExitOk;
+}
+
+int disable_plugin(const Invocation& inv) {
+  Host host(host_options(inv.globals));
+  host.start(false);
+  const std::string key = key_of(inv);
+  const bool was_enabled = host.plugin(key).enabled;
+  const PluginView view = host.disable(key);
+  finish_session(host, kDefaultWait, kExitRuntime);
+  if (inv.globals.json) {
+    print_json(plugin_json(host.catalogue(), view));
+  } else {
+    std::cout << (was_enabled ? "disabled " + key
+                              : key + " was not enabled; it stays disabled")
+              << "\n";
+  }
+  return kExitOk;
+}
+
+// "name=value" words into a map; throws kUsage for a word without '='.
+std::map<std::string, std::string> parse_assignments(
+    const std::vector<std::string>& words) {
+  std::map<std::string, std::string> assignments;
+  for (const std::string& word : words) {
+    const auto eq = word.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorKind::kUsage, "expected name=value, got '" + word +
+                                         "' (e.g. path=/tmp/events.txt)");
+    }
+    assignments[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  return assignments;
+}
+
+void print_settings(const PluginView& view, bool json) {
+  if (json) {
+    print_json(nlohmann::json(view.settings));
+    return;
+  }
+  if (view.settings.empty()) {
+    std::cout << view.key << " has no settings\n";
+    return;
+  }
+  Table table({"SETTING", "VALUE"});
+  for (const auto& [id, value] : view.settings) {
+    table.add_row({id, display_value(value)});
+  }
+  table.print();
+}
+
+int configure_plugin(const Invocation& inv) {
+  const std::string key = key_of(inv);
+  const auto words = inv.vm.count("assignments")
+                         ? inv.vm["assignments"].as<std::vector<std::string>>()
+                         : std::vector<std::string>{};
+  const auto assignments = parse_assignments(words);
+  Host host(host_options(inv.globals));
+  if (assignments.empty()) {
+    print_settings(host.plugin(key), inv.globals.json);
+    return kExitOk;
+  }
+  host.start(false);
+  const PluginView view = host.configure(key, assignments);
+  finish_session(host, kDefaultWait, kExitRuntime);
+  print_settings(view, inv.globals.json);
+  return kExitOk;
+}
+
+int run_action(const Invocation& inv) {
+  const std::string key = key_of(inv);
+  const std::string action = inv.vm["action"].as<std::string>();
+  Host host(host_options(inv.globals));
+  host.start(false);
+  const std::string result =
+      host.run_action(key, action, inv.vm["params"].as<std::string>());
+  finish_session(host, kDefaultWait, kExitRuntime);
+  if (inv.globals.json) {
+    print_json({{"plugin", key}, {"action", action}, {"result", result}});
+  } else if (!result.empty()) {
+    std::cout << result << (result.back() == '\n' ? "" : "\n");
+  }
+  return kExitOk;
+}
+
+void declare_key(po::options_description& options,
+                 po::positional_options_description& positionals) {
+  options.add_options()("key", po::value<std::string>()->required(),
+                        "the plugin's key (see plugins list)");
+  positionals.add("key", 1);
+}
+
+Command plugin_command(const std::string& name, std::string synopsis,
+                       std::string summary, std::string details,
+                       int (*run)(const Invocation&)) {
+  Command c;
+  c.family = "plugins";
+  c.name = name;
+  c.synopsis = std::move(synopsis);
+  c.summary = std::move(summary);
+  c.details = std::move(details);
+  c.declare = declare_key;
+  c.run = run;
+  return c;
+}
+
+}  // namespace
+
+std::vector<Command> plugins_session_commands() {
+  Command enable = plugin_command(
+      "enable", "plugins enable KEY",
+      "Trust a plugin: pin its SHA-256 and start it",
+      "Pins the file's SHA-256 (a file that changes later is not loaded\n"
+      "until you enable it again), then loads the plugin to prove it\n"
+      "starts; the other enabled plugins receive plugin.enabled. A plugin\n"
+      "that is enabled but fails to start exits with status 1.\n\n"
+      "Example:\n  eventhost plugins enable login_guard\n",
+      enable_plugin);
+  Command disable = plugin_command(
+      "disable", "plugins disable KEY", "Stop delivering events to a plugin",
+      "The other enabled plugins receive plugin.disabled.\n\n"
+      "Example:\n  eventhost plugins disable login_guard\n",
+      disable_plugin);
+  Command configure = plugin_command(
+      "configure", "plugins configure KEY [name=value ...]",
+      "Show or change a plugin's settings",
+      "Values are checked against the manifest's setting types (boolean,\n"
+      "number, string, select). An unknown setting exits with 3, a bad\n"
+      "value with 4. Without assignments, prints the current settings.\n\n"
+      "Examples:\n"
+      "  eventhost plugins configure login_guard max_attempts=3\n"
+      "  eventhost plugins configure audit_log path=/tmp/audit.jsonl\n"
+      "  eventhost plugins configure login_guard\n",
+      configure_plugin);
+  configure.declare = [](po::options_description& options,
+                         po::positional_options_description& positionals) {
+    declare_key(options, positionals);
+    options.add_options()("assignments", po::value<std::vector<std::string>>(),
+                          "name=value settings");
+    positionals.add("assignments", -1);
+  };
+  Command run = plugin_command(
+      "run", "plugins run KEY ACTION [--params JSON]",
+      "Run one of a plugin's actions and print its result",
+      "The plugin must be enabled. Actions are listed by plugins info.\n\n"
+      "Example:\n"
+      "  eventhost plugins run login_guard reset --params "
+      "'{\"username\": \"bob\"}'\n",
+      run_action);
+  run.declare = [](po::options_description& options,
+                   po::positional_options_description& positionals) {
+    declare_key(options, positionals);
+    options.add_options()("action", po::value<std::string>()->required(),
+                          "the action's id")(
+        "params", po::value<std::string>()->default_value("{}"),
+        "the action's parameters, a JSON object");
+    positionals.add("action", 1);
+  };
+  return {enable, disable, configure, run};
+}
+
+}  // namespace eventhost::cli

@@ -1,0 +1,43 @@
+#include "cli/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli_context.h"
+#include "cli/output.h"
+
+namespace eventhost::cli {
+
+bool wait_for_deliveries(Host& host, std::chrono::milliseconds wait) {
+  const bool idle = host.wait_idle(wait);
+  if (!idle) {
+    spdlog::warn("deliveries still running after {} ms; stopping anyway",
+                 wait.count());
+  }
+  return idle;
+}
+
+void stop_session(Host& host, int status_if_stuck) {
+  const Host::StopReport report = host.stop();
+  if (report.clean) return;
+  print_error("plugin(s) " + join(report.busy) +
+              " did not finish a call within the shutdown grace; exiting "
+              "without waiting for them");
+  std::cout.flush();
+  std::cerr.flush();
+  spdlog::shutdown();
+  // The stuck threads cannot be joined and are running plugin code: skip
+  // the static destructors and exit handlers they could race with.
+  std::_Exit(status_if_stuck);
+}
+
+bool finish_session(Host& host, std::chrono::milliseconds wait,
+                    int status_if_stuck) {
+  const bool idle = wait_for_deliveries(host, wait);
+  stop_session(host, status_if_stuck);
+  return idle;
+}
+
+}  // namespace eventhost::cli

@@ -1,0 +1,33 @@
+// Session helpers: a Host started for one command and stopped after it.
+//
+// Management commands (enable, disable, configure, run) start a session
+// without announcing it, so a change reaches the loaded plugins live (and
+// enabling proves the plugin starts); emit announces it, so plugins see
+// system.startup and system.shutdown.
+//
+// Thread-safety: main thread only.
+#pragma once
+
+#include <chrono>
+
+#include "core/host.h"
+
+namespace eventhost::cli {
+
+// How long a command waits for queued deliveries before it stops the host.
+inline constexpr std::chrono::milliseconds kDefaultWait{30000};
+
+// Waits up to `wait` for queued deliveries; false (and a warning) if some
+// were still running.
+bool wait_for_deliveries(Host& host, std::chrono::milliseconds wait);
+
+// Stops the host. If a plugin is still stuck in a call after the grace
+// period its thread cannot be joined: this says which plugin, flushes the
+// output and ends the process at once with `status_if_stuck`.
+void stop_session(Host& host, int status_if_stuck);
+
+// wait_for_deliveries() then stop_session(); returns what the wait did.
+bool finish_session(Host& host, std::chrono::milliseconds wait,
+                    int status_if_stuck);
+
+}  // namespace eventhost::cli
