@@ -226,3 +226,19 @@ TEST_CASE("events list filters by level set and includes declared events") {
   CHECK(declared);
   CHECK(sandbox.run({"events", "list", "--level", "loud"}).status == 2);
 }
+
+TEST_CASE(
+    "a plugin stuck past the shutdown grace is named and emit exits 6 "
+    "instead of hanging") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  CHECK(
+      sandbox.run({"plugins", "configure", "slow", "sleep_ms=40000"}).status ==
+      0);
+  CHECK(sandbox.run({"plugins", "enable", "slow"}).status == 0);
+  const CliRun run =
+      sandbox.run({"emit", "channel.created", "--wait-ms", "100"});
+  CHECK(run.status == 6);
+  CHECK_THAT(run.out, Catch::Contains("1 delivery still running after 100 ms"));
+  CHECK_THAT(run.err, Catch::Contains("plugin(s) slow did not finish"));
+}
