@@ -3,6 +3,7 @@
 // errors into exit statuses.
 #include <eventhost/plugin.h>
 
+#include <algorithm>
 #include <cctype>
 #include <iostream>
 #include <set>
@@ -10,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/output.h"
 #include "eventhost/version.h"
 
 namespace eventhost::cli {
@@ -159,11 +161,41 @@ void print_family_help(const std::vector<Command>& all,
             << " <subcommand> --help` for details and examples.\n";
 }
 
-void print_command_help(const Command& c, const po::options_description& own) {
+std::set<std::string> positional_names(
+    const po::positional_options_description& positionals) {
+  std::set<std::string> names;
+  const unsigned count = std::min(positionals.max_total_count(), 16u);
+  for (unsigned i = 0; i < count; ++i) {
+    names.insert(positionals.name_for_position(i));
+  }
+  return names;
+}
+
+// Positionals are shown as arguments (KEY), not as the options
+// program_options keeps them under (--key).
+void print_command_help(const Command& c, const po::options_description& own,
+                        const po::positional_options_description& pos) {
   std::cout << "Usage: eventhost " << c.synopsis << "\n\n"
             << c.summary << "\n\n"
             << c.details << "\n";
-  if (!own.options().empty()) std::cout << own << "\n";
+  const std::set<std::string> positional = positional_names(pos);
+  po::options_description visible("Options");
+  Table arguments({"", ""});
+  for (const auto& option : own.options()) {
+    if (!positional.count(option->long_name())) {
+      visible.add(option);
+      continue;
+    }
+    std::string name = option->long_name();
+    for (char& ch : name) ch = static_cast<char>(std::toupper(ch));
+    arguments.add_row({name, option->description()});
+  }
+  if (!arguments.empty()) {
+    std::cout << "Arguments:\n";
+    arguments.print_rows("  ");
+    std::cout << "\n";
+  }
+  if (!visible.options().empty()) std::cout << visible << "\n";
   std::cout << global_options_description() << "\n" << kExitCodeHelp;
 }
 
@@ -208,7 +240,7 @@ int run_command(const Command& c, const std::vector<std::string>& args) {
                   .run(),
               inv.vm);
     if (inv.vm.count("help")) {
-      print_command_help(c, own);
+      print_command_help(c, own, positionals);
       return kExitOk;
     }
     po::notify(inv.vm);

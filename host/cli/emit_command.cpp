@@ -168,7 +168,8 @@ std::vector<Command> emit_commands() {
         "JSON object payload, or - for stdin")(
         "ndjson", po::value<std::string>()->value_name("FILE"),
         "emit every line of FILE (- for stdin)")(
-        "wait-ms", po::value<unsigned>()->default_value(30000),
+        "wait-ms",
+        po::value<unsigned>()->default_value(30000)->value_name("MS"),
         "how long to wait for deliveries");
     positionals.add("event", 1).add("payload", 1);
   };

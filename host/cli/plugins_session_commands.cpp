@@ -197,7 +197,8 @@ std::vector<Command> plugins_session_commands() {
     declare_key(options, positionals);
     options.add_options()("action", po::value<std::string>()->required(),
                           "the action's id")(
-        "params", po::value<std::string>()->default_value("{}"),
+        "params",
+        po::value<std::string>()->default_value("{}")->value_name("JSON"),
         "the action's parameters, a JSON object");
     positionals.add("action", 1);
   };
