@@ -236,7 +236,8 @@ Manifest Manifest::parse(std::string_view json_text) {
   Manifest m;
   try {
     m.raw = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for numbers too large to represent.
     throw Error(ErrorKind::kInvalidInput,
                 std::string("manifest: not valid JSON: ") + e.what());
   }

@@ -88,6 +88,7 @@ TEST_CASE("manifest errors name the offending field") {
   };
   const auto c = GENERATE(
       Case{R"({"key": )", "manifest: not valid JSON"},
+      Case{R"({"key": "a", "timeout_ms": 1e999})", "manifest: not valid JSON"},
       Case{R"([1, 2])", "manifest: document must be a JSON object"},
       Case{R"({"name": "x"})", "manifest: key is required"},
       Case{R"({"key": "Bad-Key"})", "manifest: key \"Bad-Key\" must match"},
