@@ -142,7 +142,20 @@ PluginView Host::enable(const std::string& key) {
   spdlog::info("enabled plugin {} (sha256 {})", key, sha);
   view = plugin(key);
   if (!dispatcher_) return view;
-  if (auto running = dispatcher_->find(key)) return view;  // already loaded
+  if (auto running = dispatcher_->find(key)) {
+    if (!running->tripped()) return view;  // already loaded
+    // Its circuit breaker tripped: that runner takes no more work, so
+    // retire it and load the plugin afresh.
+    auto retired = dispatcher_->remove(key, options_.shutdown_grace);
+    if (!retired) {
+      throw Error(ErrorKind::kRefused,
+                  key + " is enabled but is still in a call after " +
+                      std::to_string(options_.shutdown_grace.count()) +
+                      " ms; it starts again when the host restarts");
+    }
+    save_counters(*retired);
+    unload(retired);
+  }
   const std::string failure = load_plugin(view);
   if (!failure.empty()) {
     throw Error(ErrorKind::kRefused,
