@@ -65,9 +65,13 @@ TEST_CASE(
   CHECK_THAT(disabled[0]["data"]["reason"].get<std::string>(),
              Catch::StartsWith("failed 3 times in a row"));
 
-  // Enabling again clears the breaker's verdict.
+  // Enabling again clears the breaker's verdict and, in a running
+  // session, the plugin gets events again.
   host.enable("failing");
   CHECK(host.plugin("failing").status == "ok");
+  CHECK(host.emit("channel.created", channel_payload(6)).queued == 2);
+  REQUIRE(host.wait_idle(kIdleTimeout));
+  CHECK(outcomes.count("failing", Outcome::kError) == 4);
 }
 
 TEST_CASE(
