@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,9 +11,6 @@
 #include "core/host.h"
 
 namespace eventhost::testing {
-
-// Generous: only a broken host waits this long.
-constexpr std::chrono::seconds kIdleTimeout{30};
 
 // Options for a Host on `box`. `outcomes` must outlive the Host.
 inline HostOptions host_options(const Sandbox& box, Outcomes* outcomes,
@@ -30,24 +26,6 @@ inline HostOptions host_options(const Sandbox& box, Outcomes* outcomes,
     };
   }
   return options;
-}
-
-// One line the recorder wrote: "<symbol> <event id> <event name>".
-struct Recorded {
-  std::string symbol;
-  std::uint64_t id = 0;
-  std::string event;
-};
-
-inline std::vector<Recorded> recorded(const fs::path& file) {
-  std::vector<Recorded> out;
-  for (const std::string& line : read_lines(file)) {
-    std::istringstream in(line);
-    Recorded r;
-    in >> r.symbol >> r.id >> r.event;
-    out.push_back(r);
-  }
-  return out;
 }
 
 // The audit_log lines (JSON objects) for `event`.

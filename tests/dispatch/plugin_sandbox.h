@@ -7,12 +7,14 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@
 namespace eventhost::testing {
 
 namespace fs = std::filesystem;
+
+// Generous: only a broken host waits this long.
+constexpr std::chrono::seconds kIdleTimeout{30};
 
 class Sandbox {
  public:
@@ -48,6 +53,8 @@ class Sandbox {
   fs::path file(const std::string& name) const { return root_ / name; }
 
   // Copies a test-only plugin ("recorder.so") into the plugins folder.
+  // A file already there is kept: overwriting a library that is loaded
+  // would corrupt the running copy.
   fs::path add_test_plugin(const std::string& file_name) {
     return add(fs::path(EH_TEST_PLUGINS_DIR) / file_name);
   }
@@ -59,7 +66,8 @@ class Sandbox {
  private:
   fs::path add(const fs::path& source) {
     const fs::path target = plugins() / source.filename();
-    fs::copy_file(source, target, fs::copy_options::overwrite_existing);
+    if (fs::exists(target)) return target;
+    fs::copy_file(source, target);
     fs::permissions(target, fs::perms(0644));
     return target;
   }
@@ -75,12 +83,35 @@ inline std::vector<std::string> read_lines(const fs::path& file) {
   return lines;
 }
 
+// One line the recorder wrote: "<symbol> <event id> <event name>".
+struct Recorded {
+  std::string symbol;
+  std::uint64_t id = 0;
+  std::string event;
+};
+
+inline std::vector<Recorded> recorded(const fs::path& file) {
+  std::vector<Recorded> out;
+  for (const std::string& line : read_lines(file)) {
+    std::istringstream in(line);
+    Recorded r;
+    in >> r.symbol >> r.id >> r.event;
+    out.push_back(r);
+  }
+  return out;
+}
+
 // Collects every DeliveryResult the dispatcher reports, from any thread.
 class Outcomes {
  public:
   void add(const DeliveryResult& result) {
     std::lock_guard lock(mutex_);
     results_.push_back(result);
+  }
+  // Every result so far, in the order reported.
+  std::vector<DeliveryResult> all() const {
+    std::lock_guard lock(mutex_);
+    return results_;
   }
   std::vector<DeliveryResult> of(const std::string& plugin_key) const {
     std::lock_guard lock(mutex_);
