@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -40,7 +41,9 @@ void keep_loaded_until_exit(std::shared_ptr<PluginRunner> runner) {
 
 // Ids are reserved from the state in blocks so that emitting does not write
 // the database per event; unused ids of a block are skipped, never reused.
-constexpr std::uint64_t kIdBlock = 256;
+// Blocks start small, so a one-event CLI run leaves no big gap, and grow.
+constexpr std::uint64_t kFirstIdBlock = 4;
+constexpr std::uint64_t kMaxIdBlock = 4096;
 
 }  // namespace
 
@@ -240,8 +243,10 @@ void Host::emit_host_event(const std::string& name,
 std::uint64_t Host::next_event_id() {
   std::lock_guard lock(ids_mutex_);
   if (next_id_ == id_limit_) {
-    next_id_ = state_->reserve_event_ids(kIdBlock);
-    id_limit_ = next_id_ + kIdBlock;
+    id_block_ =
+        id_block_ == 0 ? kFirstIdBlock : std::min(id_block_ * 2, kMaxIdBlock);
+    next_id_ = state_->reserve_event_ids(id_block_);
+    id_limit_ = next_id_ + id_block_;
   }
   return next_id_++;
 }

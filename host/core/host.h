@@ -154,7 +154,8 @@ class Host : private PluginServices {
   bool announced_ = false;
 
   std::mutex ids_mutex_;
-  std::uint64_t next_id_ = 0, id_limit_ = 0;  // GUARDED_BY(ids_mutex_)
+  std::uint64_t next_id_ = 0, id_limit_ = 0,
+                id_block_ = 0;  // GUARDED_BY(ids_mutex_)
 
   mutable std::mutex errors_mutex_;
   std::map<std::string, std::string> last_error_;  // GUARDED_BY(errors_mutex_)

@@ -117,8 +117,8 @@ std::string Host::load_plugin(const PluginView& view) {
   config.subscribe = m.subscribe;
   dispatcher_->add(std::make_shared<PluginRunner>(std::move(config), plugin,
                                                   std::move(context)));
-  spdlog::info("loaded plugin {} {} from {}", view.key, m.version,
-               view.file.path.string());
+  spdlog::debug("loaded plugin {} {} from {}", view.key, m.version,
+                view.file.path.string());
   return "";
 }
 
@@ -139,7 +139,7 @@ PluginView Host::enable(const std::string& key) {
   }
   const std::string sha = sha256_file(view.file.path);
   state_->set_enabled(key, sha, view.file.path.string());
-  spdlog::info("enabled plugin {} (sha256 {})", key, sha);
+  spdlog::debug("enabled plugin {} (sha256 {})", key, sha);
   view = plugin(key);
   if (!dispatcher_) return view;
   if (auto running = dispatcher_->find(key)) {
@@ -168,7 +168,7 @@ PluginView Host::enable(const std::string& key) {
 PluginView Host::disable(const std::string& key) {
   PluginView view = plugin(key);
   state_->set_disabled(key, "");
-  spdlog::info("disabled plugin {}", key);
+  spdlog::debug("disabled plugin {}", key);
   if (dispatcher_) {
     const bool loaded = dispatcher_->find(key) != nullptr;
     if (auto runner = dispatcher_->remove(key, options_.shutdown_grace)) {
