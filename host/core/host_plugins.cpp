@@ -83,7 +83,7 @@ std::shared_ptr<const PluginSettings> Host::settings_for(
 std::string Host::load_plugin(const PluginView& view) {
   std::shared_ptr<LoadedPlugin> plugin;
   try {
-    plugin = LoadedPlugin::load(view.file);
+    plugin = LoadedPlugin::load(view.file, view.state->sha256);
   } catch (const Error& e) {
     return e.what();
   }

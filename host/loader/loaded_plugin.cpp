@@ -7,14 +7,32 @@
 
 #if !defined(_WIN32)
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #endif
 
+#include <fstream>
+#include <iterator>
+
 #include "common/error.h"
+#include "loader/sha256.h"
 
 namespace eventhost {
 
 struct LoadedPlugin::Library {
   boost::dll::shared_library handle;
+  // The in-memory copy the library was loaded from, if any. It stays open
+  // while the library is loaded so its /proc/self/fd path, which the
+  // dynamic linker remembers as the library's name, is never reused.
+  int copy_fd = -1;
+
+  ~Library() {
+    handle.unload();
+#if !defined(_WIN32)
+    if (copy_fd >= 0) ::close(copy_fd);
+#endif
+  }
 };
 
 namespace {
@@ -67,17 +85,59 @@ void check_abi(const boost::dll::shared_library& lib, const PluginFile& file) {
   }
 }
 
+std::string read_whole_file(const PluginFile& file) {
+  std::ifstream in(file.path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) refuse(file, "cannot read the file");
+  return bytes;
+}
+
+// Reads the file once, checks it against the pin, and returns the path of
+// a sealed in-memory copy to load; *fd receives the copy's descriptor.
+std::string verified_copy(const PluginFile& file, const std::string& sha256,
+                          int* fd) {
+  const std::string bytes = read_whole_file(file);
+  if (sha256_hex(bytes) != sha256) {
+    refuse(file,
+           "its SHA-256 no longer matches the one pinned when it was "
+           "enabled: enable it again if you trust the new file");
+  }
+#if defined(__linux__)
+  *fd = ::memfd_create(file.path.filename().c_str(),
+                       MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (*fd < 0) refuse(file, "memfd_create failed");
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n =
+        ::write(*fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) refuse(file, "cannot copy it into memory");
+    written += static_cast<std::size_t>(n);
+  }
+  ::fcntl(*fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW);
+  return "/proc/self/fd/" + std::to_string(*fd);
+#else
+  (void)fd;
+  return file.path.string();  // checked, but loaded from the file itself
+#endif
+}
+
 }  // namespace
 
-std::unique_ptr<LoadedPlugin> LoadedPlugin::load(const PluginFile& file) {
+std::unique_ptr<LoadedPlugin> LoadedPlugin::load(
+    const PluginFile& file, const std::string& expected_sha256) {
   if (!file.usable()) refuse(file, file.problem);
 
   auto library = std::make_unique<Library>();
+  const std::string load_path =
+      expected_sha256.empty()
+          ? file.path.string()
+          : verified_copy(file, expected_sha256, &library->copy_fd);
   boost::system::error_code ec;
   // rtld_now: a missing dependency fails here, not mid-event. rtld_local:
   // one plugin's symbols never satisfy or shadow another's.
   library->handle.load(
-      boost::dll::fs::path(file.path.string()),
+      boost::dll::fs::path(load_path),
       boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) refuse(file, last_loader_error(ec));
   check_abi(library->handle, file);

@@ -8,11 +8,11 @@
 // its exported eh_abi_version differs in major version from the host's.
 #pragma once
 
+#include <eventhost/plugin.h>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
-
-#include <eventhost/plugin.h>
 
 #include "loader/plugin_file.h"
 
@@ -21,7 +21,13 @@ namespace eventhost {
 class LoadedPlugin {
  public:
   // `file` must be usable(). Resolves exactly the symbols discovery listed.
-  static std::unique_ptr<LoadedPlugin> load(const PluginFile& file);
+  // With `expected_sha256` (the pin), the file is read once, its digest
+  // checked, and the library loaded from that private in-memory copy: the
+  // code that runs is exactly the code that was pinned, and replacing the
+  // file in place later cannot corrupt the loaded plugin. Refuses with
+  // kRefused if the digest differs.
+  static std::unique_ptr<LoadedPlugin> load(
+      const PluginFile& file, const std::string& expected_sha256 = "");
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
