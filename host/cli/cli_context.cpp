@@ -57,6 +57,9 @@ po::options_description global_options_description() {
       "breaker-threshold", po::value<std::uint32_t>()->value_name("N"),
       "consecutive failures before a plugin is disabled, 0 = never "
       "(default 5)")("json", "print results as JSON")(
+      "safe-mode",
+      "load no plugin in this run; enabled plugins stay enabled (use it "
+      "after a plugin crashed the host)")(
       "help,h", "show help for the command");
   return global;
 }
@@ -73,6 +76,7 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
     g.breaker_threshold = vm["breaker-threshold"].as<std::uint32_t>();
   }
   g.json = vm.count("json") > 0;
+  g.safe_mode = vm.count("safe-mode") > 0;
   if (spdlog::level::from_str(g.log_level) == spdlog::level::off &&
       g.log_level != "off") {
     throw Error(ErrorKind::kUsage,
@@ -97,6 +101,7 @@ HostOptions host_options(const GlobalOptions& globals,
   options.threads = globals.threads;
   options.breaker_threshold = globals.breaker_threshold;
   options.observer = std::move(observer);
+  options.safe_mode = globals.safe_mode;
   return options;
 }
 

@@ -30,6 +30,7 @@ struct GlobalOptions {
   std::string log_level = "info";
   std::uint32_t breaker_threshold = 5;
   bool json = false;
+  bool safe_mode = false;  // sessions load no plugin (--safe-mode)
 };
 
 // The options every command accepts, for parsing and for --help.

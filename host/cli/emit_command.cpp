@@ -107,7 +107,7 @@ int emit_one(const Invocation& inv) {
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
   DeliveryLog log;
   Host host(host_options(inv.globals, log.observer()));
-  host.start(true);
+  start_session(host, true);
   const EmitOutcome outcome = host.emit(event, payload);
   wait_for_deliveries(host, wait);
   const auto results = outcome.suppressed ? std::vector<DeliveryResult>{}

@@ -116,7 +116,7 @@ int emit_ndjson(const Invocation& inv) {
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
   DeliveryLog log;
   Host host(host_options(inv.globals, log.observer()));
-  host.start(true);
+  start_session(host, true);
   Summary summary;
   emit_stream(host, in, summary);
   summary.all_finished = wait_for_deliveries(host, wait);

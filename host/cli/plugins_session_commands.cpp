@@ -22,7 +22,7 @@ bool is_invalid(const PluginView& view) {
 
 int enable_plugin(const Invocation& inv) {
   Host host(host_options(inv.globals));
-  host.start(false);
+  start_session(host, false);
   const std::string key = key_of(inv);
   const PluginView before = host.plugin(key);
   PluginView view;
@@ -48,7 +48,7 @@ int enable_plugin(const Invocation& inv) {
 
 int disable_plugin(const Invocation& inv) {
   Host host(host_options(inv.globals));
-  host.start(false);
+  start_session(host, false);
   const std::string key = key_of(inv);
   const bool was_enabled = host.plugin(key).enabled;
   const PluginView view = host.disable(key);
@@ -105,7 +105,7 @@ int configure_plugin(const Invocation& inv) {
     print_settings(host.plugin(key), inv.globals.json);
     return kExitOk;
   }
-  host.start(false);
+  start_session(host, false);
   const PluginView view = host.configure(key, assignments);
   finish_session(host, kDefaultWait, kExitRuntime);
   print_settings(view, inv.globals.json);
@@ -116,7 +116,7 @@ int run_action(const Invocation& inv) {
   const std::string key = key_of(inv);
   const std::string action = inv.vm["action"].as<std::string>();
   Host host(host_options(inv.globals));
-  host.start(false);
+  start_session(host, false);
   const std::string result =
       host.run_action(key, action, inv.vm["params"].as<std::string>());
   finish_session(host, kDefaultWait, kExitRuntime);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -9,6 +10,20 @@
 #include "cli/output.h"
 
 namespace eventhost::cli {
+
+void start_session(Host& host, bool announce) {
+  if (const auto& unclean = host.unclean_previous_run()) {
+    std::cerr << "eventhost: warning: " << *unclean << std::endl;
+  }
+  host.start(announce);
+  if (!host.options().safe_mode) return;
+  const auto views = host.plugins();
+  const auto enabled = std::count_if(views.begin(), views.end(),
+                                     [](const PluginView& v) { return v.enabled; });
+  std::cerr << "eventhost: safe mode: no plugins loaded; " << enabled
+            << " enabled plugin" << (enabled == 1 ? "" : "s")
+            << " left untouched" << std::endl;
+}
 
 bool wait_for_deliveries(Host& host, std::chrono::milliseconds wait) {
   const bool idle = host.wait_idle(wait);

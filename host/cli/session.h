@@ -14,6 +14,11 @@
 
 namespace eventhost::cli {
 
+// Starts `host`'s session. First warns on stderr if the previous run died
+// inside a plugin call (naming the plugin); in safe mode, says that no
+// plugin was loaded and how many enabled ones were left alone.
+void start_session(Host& host, bool announce);
+
 // How long a command waits for queued deliveries before it stops the host.
 inline constexpr std::chrono::milliseconds kDefaultWait{30000};
 

@@ -8,6 +8,7 @@
 
 #include "catalogue/payload.h"
 #include "common/error.h"
+#include "core/flight_recorder.h"
 #include "eventhost/version.h"
 
 namespace eventhost {
@@ -50,7 +51,9 @@ constexpr std::uint64_t kMaxIdBlock = 4096;
 Host::Host(HostOptions options)
     : options_(std::move(options)),
       state_(std::make_unique<StateStore>(options_.state_path)),
-      catalogue_(Catalogue::builtin()) {
+      catalogue_(Catalogue::builtin()),
+      unclean_previous_run_(FlightRecorder::read_report(
+          FlightRecorder::path_for(options_.state_path))) {
   const char* env = std::getenv("EVENTHOST_EVENT_LEVEL");
   level_ = resolve_level(env, state_->event_level());
   for (const std::string& warning : level_.warnings)
@@ -138,10 +141,11 @@ std::vector<std::string> Host::start(bool announce) {
         r.config().timeout.count());
   };
   dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
+  open_flight_recorder();
 
   std::vector<std::string> problems;
   for (const PluginView& view : plugins()) {
-    if (!view.enabled) continue;
+    if (!view.enabled || options_.safe_mode) continue;
     if (!view.loadable) {
       problems.push_back(view.key + ": not loaded: " + view.status);
       continue;
@@ -182,7 +186,21 @@ Host::StopReport Host::stop() {
   }
   if (!report.clean) (void)dispatcher_.release();  // its threads are stuck
   dispatcher_.reset();
+  // A stuck call stays in the record: the next start names that plugin.
+  if (recorder_ && report.clean) recorder_->mark_clean();
+  recorder_.reset();
   return report;
+}
+
+// The recorder is a safety net, not a reason to refuse a session: without
+// it the host runs, it just cannot name a plugin after a crash.
+void Host::open_flight_recorder() {
+  try {
+    recorder_ = std::make_shared<FlightRecorder>(
+        FlightRecorder::path_for(options_.state_path));
+  } catch (const Error& e) {
+    spdlog::warn("{}; running without the flight recorder", e.what());
+  }
 }
 
 bool Host::wait_idle(std::chrono::milliseconds timeout) {

@@ -48,6 +48,9 @@ struct HostOptions {
   std::chrono::milliseconds shutdown_grace{10000};
   // Sees every delivery outcome, on pool threads. Optional.
   std::function<void(const DeliveryResult&)> observer;
+  // start() loads no plugin, for this run only: enabled flags, pins and
+  // settings stay as they are, and enable() only records the change.
+  bool safe_mode = false;
 };
 
 // What emit() did with one event.
@@ -66,6 +69,8 @@ struct HostStats {
   std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
 };
 
+class FlightRecorder;
+
 class Host : private PluginServices {
  public:
   explicit Host(HostOptions options);
@@ -75,6 +80,13 @@ class Host : private PluginServices {
 
   const Catalogue& catalogue() const { return catalogue_; }
   const HostOptions& options() const { return options_; }
+
+  // If the previous process on this state file died inside a plugin call,
+  // one line naming the plugin and suggesting --safe-mode (read at
+  // construction, from the flight recorder; see core/flight_recorder.h).
+  const std::optional<std::string>& unclean_previous_run() const {
+    return unclean_previous_run_;
+  }
 
   // The effective level and its source; warnings name invalid values.
   const LevelResolution& level() const { return level_; }
@@ -127,6 +139,7 @@ class Host : private PluginServices {
  private:
   struct Scanned;
   void rescan();
+  void open_flight_recorder();
   std::string load_plugin(const PluginView& view);
   void unload(const std::shared_ptr<PluginRunner>& runner);
   std::shared_ptr<const PluginSettings> settings_for(
@@ -152,6 +165,8 @@ class Host : private PluginServices {
 
   std::unique_ptr<Dispatcher> dispatcher_;
   bool announced_ = false;
+  std::optional<std::string> unclean_previous_run_;
+  std::shared_ptr<FlightRecorder> recorder_;  // in a session, if it opened
 
   std::mutex ids_mutex_;
   std::uint64_t next_id_ = 0, id_limit_ = 0,

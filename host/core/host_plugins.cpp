@@ -4,6 +4,7 @@
 #include <future>
 
 #include "common/error.h"
+#include "core/flight_recorder.h"
 #include "core/host.h"
 #include "loader/sha256.h"
 
@@ -81,6 +82,9 @@ std::shared_ptr<const PluginSettings> Host::settings_for(
 // Loads, initializes and configures one plugin and adds it to the
 // dispatcher. Returns "" or why it did not start.
 std::string Host::load_plugin(const PluginView& view) {
+  // Covers dlopen too: a plugin's static initializers run there.
+  const RecordedCall recorded(recorder_.get(), CallKind::kLoading, view.key,
+                              "load, init and configure");
   std::shared_ptr<LoadedPlugin> plugin;
   try {
     plugin = LoadedPlugin::load(view.file, view.state->sha256);
@@ -115,6 +119,7 @@ std::string Host::load_plugin(const PluginView& view) {
   config.timeout = std::chrono::milliseconds(m.timeout_ms);
   config.queue_capacity = m.queue_capacity;
   config.subscribe = m.subscribe;
+  config.recorder = recorder_;
   dispatcher_->add(std::make_shared<PluginRunner>(std::move(config), plugin,
                                                   std::move(context)));
   spdlog::debug("loaded plugin {} {} from {}", view.key, m.version,
@@ -124,6 +129,9 @@ std::string Host::load_plugin(const PluginView& view) {
 
 void Host::unload(const std::shared_ptr<PluginRunner>& runner) {
   if (auto shutdown = runner->plugin().shutdown()) {
+    const RecordedCall recorded(runner->config().recorder.get(),
+                                CallKind::kLifecycle, runner->key(),
+                                "eh_plugin_shutdown");
     guarded_call("eh_plugin_shutdown", [&] {
       shutdown(runner->context());
       return EH_OK;
@@ -141,7 +149,7 @@ PluginView Host::enable(const std::string& key) {
   state_->set_enabled(key, sha, view.file.path.string());
   spdlog::debug("enabled plugin {} (sha256 {})", key, sha);
   view = plugin(key);
-  if (!dispatcher_) return view;
+  if (!dispatcher_ || options_.safe_mode) return view;
   if (auto running = dispatcher_->find(key)) {
     if (!running->tripped()) return view;  // already loaded
     // Its circuit breaker tripped: that runner takes no more work, so
@@ -216,6 +224,9 @@ PluginView Host::configure(
     const bool queued = dispatcher_->run_lifecycle(key, [runner, settings,
                                                          done] {
       runner->context()->set_settings(settings);
+      const RecordedCall recorded(runner->config().recorder.get(),
+                                  CallKind::kLifecycle, runner->key(),
+                                  "eh_plugin_configure");
       auto configure = runner->plugin().configure();
       done->set_value(
           configure == nullptr ? "" : guarded_call("eh_plugin_configure", [&] {
@@ -273,6 +284,9 @@ std::string Host::run_action(const std::string& key, const std::string& action,
   dispatcher_->run_lifecycle(key, [runner, action, params_text, done] {
     Answer a;
     CallRecord record;
+    const RecordedCall recorded(runner->config().recorder.get(),
+                                CallKind::kLifecycle, runner->key(),
+                                "eh_plugin_action");
     a.error = guarded_call("eh_plugin_action", record, [&] {
       return runner->plugin().action()(runner->context(), action.c_str(),
                                        params_text.c_str());

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dispatch/call_recorder.h"
 #include "dispatch/delivery.h"
 #include "dispatch/event.h"
 #include "dispatch/plugin_context.h"
@@ -34,6 +35,9 @@ struct RunnerConfig {
   std::chrono::milliseconds timeout{5000};
   std::size_t queue_capacity = 1024;
   std::vector<std::string> subscribe{"*"};  // patterns for the catch-all
+  // Told of every handler call; shared so that a runner kept alive past its
+  // host (stuck in a call) can still leave its slot. Optional.
+  std::shared_ptr<CallRecorder> recorder;
 };
 
 // One unit of work in a plugin's queue: an event for a handler, or a
