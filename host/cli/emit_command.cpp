@@ -108,7 +108,8 @@ int emit_one(const Invocation& inv) {
   DeliveryLog log;
   Host host(host_options(inv.globals, log.observer()));
   start_session(host, true);
-  const EmitOutcome outcome = host.emit(event, payload);
+  const EmitOutcome outcome =
+      host.emit(event, payload, Dispatcher::Overflow::kWait);
   wait_for_deliveries(host, wait);
   const auto results = outcome.suppressed ? std::vector<DeliveryResult>{}
                                           : log.for_event(outcome.event_id);

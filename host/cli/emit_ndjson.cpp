@@ -50,7 +50,8 @@ void emit_line(Host& host, const std::string& line, std::size_t number,
                Summary& summary) {
   try {
     const auto [event, payload] = parse_line(line);
-    const EmitOutcome outcome = host.emit(event, payload);
+    const EmitOutcome outcome =
+        host.emit(event, payload, Dispatcher::Overflow::kWait);
     if (outcome.suppressed) {
       ++summary.suppressed;
     } else {

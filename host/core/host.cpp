@@ -171,6 +171,7 @@ Host::StopReport Host::stop() {
   }
   const auto runners = dispatcher_->runners();
   report.clean = dispatcher_->shutdown(options_.shutdown_grace);
+  flush_drop_log();
   for (const auto& runner : runners) {
     save_counters(*runner);
     if (!runner->idle()) {
@@ -207,7 +208,8 @@ bool Host::wait_idle(std::chrono::milliseconds timeout) {
   return !dispatcher_ || dispatcher_->wait_idle(timeout);
 }
 
-EmitOutcome Host::emit(std::string_view event, std::string_view payload) {
+EmitOutcome Host::emit(std::string_view event, std::string_view payload,
+                       Dispatcher::Overflow overflow) {
   if (!dispatcher_) {
     throw Error(ErrorKind::kInternal, "emit() called before start()");
   }
@@ -243,7 +245,7 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload) {
   accepted->level = spec->level;
   emitted_[level_index].fetch_add(1);
   outcome.event_id = accepted->id;
-  const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted);
+  const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted, overflow);
   outcome.queued = fanout.queued;
   outcome.dropped = fanout.dropped;
   return outcome;
@@ -295,15 +297,45 @@ void Host::on_result(const DeliveryResult& r) {
         std::chrono::duration_cast<std::chrono::microseconds>(r.duration)
             .count());
   } else {
-    spdlog::warn("plugin {} {} on {} #{} ({}): {}", r.plugin_key,
-                 r.outcome == Outcome::kDropped ? "dropped" : "failed",
-                 r.event_name, r.event_id, to_string(r.outcome), r.message);
-    std::lock_guard lock(errors_mutex_);
-    last_error_[r.plugin_key] = std::string(to_string(r.outcome)) + " on " +
-                                r.event_name + " #" +
-                                std::to_string(r.event_id) + ": " + r.message;
+    log_failure(r);
   }
   if (options_.observer) options_.observer(r);
+}
+
+void Host::log_failure(const DeliveryResult& r) {
+  std::lock_guard lock(errors_mutex_);
+  last_error_[r.plugin_key] = std::string(to_string(r.outcome)) + " on " +
+                              r.event_name + " #" + std::to_string(r.event_id) +
+                              ": " + r.message;
+  if (r.outcome != Outcome::kDropped) {
+    spdlog::warn("plugin {} failed on {} #{} ({}): {}", r.plugin_key,
+                 r.event_name, r.event_id, to_string(r.outcome), r.message);
+    return;
+  }
+  DropLog& drops = drop_log_[r.plugin_key];
+  const auto now = std::chrono::steady_clock::now();
+  if (now - drops.last < std::chrono::seconds(1)) {
+    ++drops.unlogged;
+    return;
+  }
+  spdlog::warn("plugin {} dropped {} #{}: {}{}", r.plugin_key, r.event_name,
+               r.event_id, r.message,
+               drops.unlogged == 0
+                   ? ""
+                   : " (" + std::to_string(drops.unlogged) +
+                         " more dropped since the last report)");
+  drops.last = now;
+  drops.unlogged = 0;
+}
+
+void Host::flush_drop_log() {
+  std::lock_guard lock(errors_mutex_);
+  for (auto& [key, drops] : drop_log_) {
+    if (drops.unlogged == 0) continue;
+    spdlog::warn("plugin {}: {} more deliveries dropped since the last report",
+                 key, drops.unlogged);
+    drops.unlogged = 0;
+  }
 }
 
 void Host::on_trip(PluginRunner& runner, const std::string& reason) {

@@ -121,7 +121,10 @@ class Host : private PluginServices {
 
   // Ingest: catalogue check, payload check, level filter, route, queue.
   // Throws kNotFound for an unknown event, kInvalidInput for a bad payload.
-  EmitOutcome emit(std::string_view event, std::string_view payload);
+  // `overflow` says what to do when a plugin's queue is full (see
+  // Dispatcher::Overflow); front ends feeding a file or pipe use kWait.
+  EmitOutcome emit(std::string_view event, std::string_view payload,
+                   Dispatcher::Overflow overflow = Dispatcher::Overflow::kDrop);
 
   bool wait_idle(std::chrono::milliseconds timeout);
 
@@ -174,6 +177,15 @@ class Host : private PluginServices {
 
   mutable std::mutex errors_mutex_;
   std::map<std::string, std::string> last_error_;  // GUARDED_BY(errors_mutex_)
+  // Drops come in floods when a plugin falls behind: the first is logged,
+  // then at most one summary a second per plugin.
+  struct DropLog {
+    std::chrono::steady_clock::time_point last{};
+    std::uint64_t unlogged = 0;
+  };
+  std::map<std::string, DropLog> drop_log_;  // GUARDED_BY(errors_mutex_)
+  void log_failure(const DeliveryResult& r);
+  void flush_drop_log();
 
   std::array<std::atomic<std::uint64_t>, 5> emitted_{};
   std::array<std::atomic<std::uint64_t>, 5> suppressed_{};

@@ -95,21 +95,38 @@ void Dispatcher::invalidate_routes() {
   routes_.clear();
 }
 
-Dispatcher::Fanout Dispatcher::dispatch(const EventPtr& event) {
+// Retries a push into a full queue until there is room, the runner stops
+// accepting, or twice its time budget has passed.
+bool Dispatcher::push_waiting(PluginRunner& runner, Work& work,
+                              std::string* why) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + 2 * runner.config().timeout;
+  while (runner.accepting() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (runner.try_push(work, why)) return true;
+  }
+  return false;
+}
+
+Dispatcher::Fanout Dispatcher::dispatch(const EventPtr& event,
+                                        Overflow overflow) {
   Fanout fanout;
   const auto routes = routes_for(event->name);
   for (const Route& route : *routes) {
     Work work{event, route.handler, route.catch_all, {}};
     std::string why;
     outstanding_.fetch_add(1);
-    if (route.runner->try_push(std::move(work), &why)) {
+    const bool queued =
+        route.runner->try_push(work, &why) ||
+        (overflow == Overflow::kWait && route.runner->accepting() &&
+         push_waiting(*route.runner, work, &why));
+    if (queued) {
       schedule(route.runner);
       ++fanout.queued;
     } else {
       work_done();
       route.runner->count_drop();
-      report_drop(*route.runner,
-                  Work{event, route.handler, route.catch_all, {}}, why);
+      report_drop(*route.runner, work, why);
       ++fanout.dropped;
     }
   }
@@ -122,7 +139,8 @@ bool Dispatcher::run_lifecycle(const std::string& key,
   if (!runner) return false;
   std::string why;
   outstanding_.fetch_add(1);
-  if (!runner->try_push(Work{nullptr, nullptr, false, std::move(fn)}, &why)) {
+  Work work{nullptr, nullptr, false, std::move(fn)};
+  if (!runner->try_push(work, &why)) {
     work_done();
     return false;
   }

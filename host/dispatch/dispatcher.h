@@ -47,6 +47,12 @@ class Dispatcher {
     std::function<void(PluginRunner&, const std::string& reason)> on_trip;
     std::function<void(const PluginRunner&, const Overrun&)> on_overrun;
   };
+  // What to do when a plugin's queue is full. kWait is for producers the
+  // host may slow down (a file being ingested); it waits up to twice the
+  // plugin's time budget for room, then drops. Never use kWait from inside
+  // a plugin call: a pool thread must not block on a queue.
+  enum class Overflow { kDrop, kWait };
+
   struct Fanout {
     std::size_t queued = 0;
     std::size_t dropped = 0;
@@ -72,7 +78,7 @@ class Dispatcher {
   std::vector<std::shared_ptr<PluginRunner>> runners() const;
 
   // Queues `event` for every plugin that handles it.
-  Fanout dispatch(const EventPtr& event);
+  Fanout dispatch(const EventPtr& event, Overflow overflow = Overflow::kDrop);
 
   // Queues `fn` on `key`'s queue to run when no other call into the plugin
   // runs (configure, actions). Returns false if the plugin is not running.
@@ -100,6 +106,7 @@ class Dispatcher {
 
   std::shared_ptr<const RouteList> routes_for(const std::string& name);
   void invalidate_routes();
+  bool push_waiting(PluginRunner& runner, Work& work, std::string* why);
   void schedule(const std::shared_ptr<PluginRunner>& runner);
   void run_next();
   void execute(PluginRunner& runner, const Work& work);

@@ -31,7 +31,7 @@ eh_handler_fn PluginRunner::route(const std::string& event_name,
   return plugin_->catch_all();
 }
 
-bool PluginRunner::try_push(Work work, std::string* why) {
+bool PluginRunner::try_push(Work& work, std::string* why) {
   std::lock_guard lock(mutex_);
   if (closed_ || tripped_.load()) {
     *why = tripped_.load() ? "plugin disabled by its circuit breaker"
@@ -198,6 +198,11 @@ std::vector<Work> PluginRunner::close() {
                          std::make_move_iterator(queue_.end()));
   queue_.clear();
   return rest;
+}
+
+bool PluginRunner::accepting() const {
+  std::lock_guard lock(mutex_);
+  return !closed_ && !tripped_.load();
 }
 
 bool PluginRunner::idle() const {

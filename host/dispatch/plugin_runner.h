@@ -78,9 +78,10 @@ class PluginRunner {
   // set). Returns nullptr if the plugin does not take the event.
   eh_handler_fn route(const std::string& event_name, bool* catch_all) const;
 
-  // Queues work. Returns false (nothing queued) if the queue is full or the
-  // runner is closed; `why` then says which.
-  bool try_push(Work work, std::string* why);
+  // Queues work, moving from `work` only on success. Returns false if the
+  // queue is full or the runner is closed; `why` then says which, and
+  // `work` is left intact for a retry or a drop report.
+  bool try_push(Work& work, std::string* why);
 
   // Executor side. pop() takes the next runnable work, or returns false if
   // none may start now (empty, at its concurrency, or a lifecycle call must
@@ -98,6 +99,8 @@ class PluginRunner {
   // once, when `threshold` is reached. The runner then accepts no work.
   bool record_for_breaker(Outcome outcome, std::uint32_t threshold);
   bool tripped() const { return tripped_.load(); }
+  // False once closed or tripped: pushing can never succeed again.
+  bool accepting() const;
 
   // Stops accepting work and hands back what was still queued.
   std::vector<Work> close();

@@ -1,7 +1,9 @@
 // Dispatcher and PluginRunner with real plugins loaded as the Host loads
 // them: routing, ordering, bounded queues, the breaker, lifecycle calls,
 // budgets and priorities.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "dispatch_fixture.h"
 
@@ -303,4 +305,47 @@ TEST_CASE(
     order.push_back(r.plugin_key + "#" + std::to_string(r.event_id));
   }
   CHECK(order == std::vector<std::string>{"critical#3", "low#1", "low#2"});
+}
+
+TEST_CASE(
+    "a producer that may be slowed down waits for room in a full queue "
+    "instead of dropping") {
+  Sandbox box;
+  RecordingServices services;
+  const fs::path record = box.file("recorder.log");
+  Session session(1);
+  RunnerConfig config = config_with("recorder", {"*"});
+  config.queue_capacity = 3;
+  session.dispatcher().add(recorder(box, services, record, config));
+  session.dispatcher().add(make_runner(box.add_test_plugin("failing.so"),
+                                       runner_config("failing"),
+                                       nlohmann::json::object(), &services));
+  // Occupy the only pool thread: the recorder's queue fills after 3 events.
+  Gate gate;
+  REQUIRE(session.dispatcher().run_lifecycle("failing", gate.hold()));
+  REQUIRE(gate.wait_entered());
+
+  std::atomic<bool> finished{false};
+  std::size_t dropped = 0;
+  std::thread producer([&] {
+    for (std::uint64_t id = 1; id <= 10; ++id) {
+      dropped += session.dispatcher()
+                     .dispatch(make_event(id, "auth.login_failed"),
+                               Dispatcher::Overflow::kWait)
+                     .dropped;
+    }
+    finished = true;
+  });
+  // A dropping producer would be done at once; a waiting one is stuck on
+  // the fourth event until the pool thread is let go.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_FALSE(finished.load());
+  gate.open();
+  producer.join();
+  REQUIRE(session.dispatcher().wait_idle(kIdleTimeout));
+
+  CHECK(dropped == 0);
+  const auto lines = recorded(record);
+  REQUIRE(lines.size() == 10);
+  for (std::uint64_t i = 0; i < 10; ++i) CHECK(lines[i].id == i + 1);
 }
