@@ -22,8 +22,8 @@ std::vector<std::string> handled_events(const Catalogue& catalogue,
 // to_json(view) plus a "handles" array.
 nlohmann::json plugin_json(const Catalogue& catalogue, const PluginView& view);
 
-// "ok", "disabled", "invalid", "changed", "disabled by breaker": the status
-// without its reason, for narrow columns.
+// "ok", "disabled", "invalid", "incompatible", "changed", "duplicate",
+// "disabled by breaker": the status without its reason, for narrow columns.
 std::string short_status(const std::string& status);
 
 }  // namespace eventhost::cli

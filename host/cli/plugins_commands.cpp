@@ -35,6 +35,9 @@ int list_plugins(const Invocation& inv) {
     if (view.status.find(':') != std::string::npos) {
       reasons.push_back(view.key + ": " + view.status);
     }
+    for (const std::string& warning : view.warnings) {
+      reasons.push_back(view.key + ": warning: " + warning);
+    }
   }
   table.print();
   if (!reasons.empty()) std::cout << "\n";
@@ -49,6 +52,8 @@ void print_manifest_summary(const PluginView& view) {
     about.add_row({"version", m->version});
     about.add_row({"description", m->description});
     about.add_row({"priority", to_string(m->priority)});
+    if (m->host_version)
+      about.add_row({"host version", m->host_version->text()});
   }
   about.add_row({"file", view.file.path.string()});
   about.add_row({"enabled", view.enabled ? "yes" : "no"});
@@ -110,6 +115,14 @@ void print_handlers(const Catalogue& catalogue, const PluginView& view) {
   }
 }
 
+void print_warnings(const PluginView& view) {
+  if (view.warnings.empty()) return;
+  std::cout << "\nWarnings:\n";
+  for (const std::string& warning : view.warnings) {
+    std::cout << "  " << warning << "\n";
+  }
+}
+
 void print_counters(const PluginCounters& c) {
   std::cout << "\nCounters:\n"
             << "  delivered " << c.delivered << "  failed " << c.failed
@@ -128,6 +141,7 @@ int plugin_info(const Invocation& inv) {
     return kExitOk;
   }
   print_manifest_summary(view);
+  print_warnings(view);
   if (view.file.manifest) {
     print_settings(view);
     print_actions_and_events(view);

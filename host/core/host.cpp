@@ -99,25 +99,41 @@ void Host::set_level(EventLevel level) {
 std::vector<PluginView> Host::plugins() const {
   std::vector<PluginView> views;
   for (const PluginFile& file : files_) {
+    std::vector<std::filesystem::path> same_key;
+    for (const PluginFile& other : files_) {
+      if (&other != &file && file.manifest && other.manifest &&
+          other.manifest->key == file.manifest->key) {
+        same_key.push_back(other.path);
+      }
+    }
     auto it = declared_event_problems_.find(file.path.string());
-    views.push_back(make_plugin_view(
-        file, *state_, it == declared_event_problems_.end() ? "" : it->second));
+    PluginView view = make_plugin_view(
+        file, *state_, it == declared_event_problems_.end() ? "" : it->second,
+        same_key);
+    for (std::string& warning : symbol_warnings(file, catalogue_)) {
+      view.warnings.push_back(std::move(warning));
+    }
+    views.push_back(std::move(view));
   }
   return views;
 }
 
+// With duplicate keys, the file the plugin was enabled from, else the
+// first; either way its `same_key` names the others.
 PluginView Host::plugin(const std::string& key) const {
   std::string known;
-  for (const PluginFile& file : files_) {
-    const std::string file_key = plugin_key_of(file);
-    if (file_key == key) {
-      auto it = declared_event_problems_.find(file.path.string());
-      return make_plugin_view(
-          file, *state_,
-          it == declared_event_problems_.end() ? "" : it->second);
+  std::vector<PluginView> matches;
+  for (PluginView& view : plugins()) {
+    if (view.key == key) {
+      matches.push_back(std::move(view));
+    } else {
+      known += (known.empty() ? "" : ", ") + view.key;
     }
-    known += (known.empty() ? "" : ", ") + file_key;
   }
+  for (const PluginView& view : matches) {
+    if (view.state && view.state->file == view.file.path.string()) return view;
+  }
+  if (!matches.empty()) return matches.front();
   throw Error(ErrorKind::kNotFound,
               "no plugin '" + key + "' in " + options_.plugins_dir.string() +
                   (known.empty() ? " (the folder has no plugins)"

@@ -65,6 +65,23 @@ nlohmann::json plugin_event_payload(const PluginView& view) {
            view.file.manifest ? view.file.manifest->name : view.key}};
 }
 
+// Why `view`, whose key other files declare too, cannot be enabled.
+std::string duplicate_refusal(const PluginView& view) {
+  std::string others;
+  for (const auto& other : view.same_key) {
+    others += (others.empty() ? "" : ", ") + other.string();
+  }
+  const std::string fix =
+      "; remove one of the files from the plugins folder, then enable again";
+  if (view.state && view.state->enabled && !view.state->file.empty()) {
+    return "cannot enable " + view.key + ": it is enabled from " +
+           view.state->file + " and " + others + " declares the same key '" +
+           view.key + "'" + fix;
+  }
+  return "cannot enable " + view.key + ": " + view.file.path.string() +
+         " and " + others + " both declare the key '" + view.key + "'" + fix;
+}
+
 }  // namespace
 
 std::shared_ptr<const PluginSettings> Host::settings_for(
@@ -144,6 +161,14 @@ PluginView Host::enable(const std::string& key) {
   if (!view.file.usable() || view.status.rfind("invalid: ", 0) == 0) {
     throw Error(ErrorKind::kRefused,
                 "cannot enable " + key + ": " + view.status.substr(9));
+  }
+  if (view.status.rfind("incompatible: ", 0) == 0) {
+    throw Error(ErrorKind::kRefused, "cannot enable " + key + ": " +
+                                         view.status +
+                                         "; use a release built for it");
+  }
+  if (!view.same_key.empty()) {
+    throw Error(ErrorKind::kRefused, duplicate_refusal(view));
   }
   const std::string sha = sha256_file(view.file.path);
   state_->set_enabled(key, sha, view.file.path.string());

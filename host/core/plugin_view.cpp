@@ -22,9 +22,32 @@ std::map<std::string, nlohmann::json> current_settings(const Manifest& m,
   return values;
 }
 
-std::string status_of(PluginView& view, const std::string& extra_problem) {
+// "" if the host meets the plugin's host_version range, else the reason.
+std::string incompatibility(const PluginFile& file,
+                            std::string_view host_version) {
+  const auto& range = file.manifest->host_version;
+  if (!range || range->satisfied_by(host_version)) return "";
+  return "requires host " + range->text() + ", running " +
+         std::string(host_version);
+}
+
+std::string duplicate_reason(const PluginView& view,
+                             const std::vector<std::filesystem::path>& others) {
+  std::string names;
+  for (const auto& other : others) {
+    names += (names.empty() ? "" : ", ") + other.string();
+  }
+  return "key '" + view.key + "' is also declared by " + names +
+         "; remove one of the files from the plugins folder";
+}
+
+std::string status_of(PluginView& view, const std::string& extra_problem,
+                      const std::vector<std::filesystem::path>& same_key,
+                      std::string_view host_version) {
   if (!view.file.usable()) return "invalid: " + view.file.problem;
   if (!extra_problem.empty()) return "invalid: " + extra_problem;
+  const std::string incompatible = incompatibility(view.file, host_version);
+  if (!incompatible.empty()) return "incompatible: " + incompatible;
   if (view.enabled) {
     if (view.current_sha256 != view.state->sha256) {
       return "changed: the file's SHA-256 is " +
@@ -33,6 +56,9 @@ std::string status_of(PluginView& view, const std::string& extra_problem) {
              "… pinned when it was enabled; it is not loaded until you "
              "trust the new file with `eventhost plugins enable " +
              view.key + "`";
+    }
+    if (!same_key.empty()) {
+      return "duplicate: " + duplicate_reason(view, same_key);
     }
     view.loadable = true;
     return "ok";
@@ -50,7 +76,9 @@ std::string plugin_key_of(const PluginFile& file) {
 }
 
 PluginView make_plugin_view(const PluginFile& file, StateStore& state,
-                            const std::string& extra_problem) {
+                            const std::string& extra_problem,
+                            const std::vector<std::filesystem::path>& same_key,
+                            std::string_view host_version) {
   PluginView view;
   view.file = file;
   view.key = plugin_key_of(file);
@@ -63,8 +91,30 @@ PluginView make_plugin_view(const PluginFile& file, StateStore& state,
   if (view.enabled && file.usable()) {
     view.current_sha256 = sha256_file(file.path);
   }
-  view.status = status_of(view, extra_problem);
+  view.same_key = same_key;
+  view.status = status_of(view, extra_problem, same_key, host_version);
+  for (const auto& other : same_key) {
+    view.warnings.push_back("another file declares the same key '" + view.key +
+                            "': " + other.string() + "; remove one of them");
+  }
   return view;
+}
+
+std::vector<std::string> symbol_warnings(const PluginFile& file,
+                                         const Catalogue& catalogue) {
+  std::vector<std::string> warnings;
+  for (const std::string& symbol : file.ignored_symbols) {
+    warnings.push_back("ignored export " + symbol +
+                       ": not a handler name (handlers are "
+                       "on_[a-z][a-z0-9_]*, e.g. on_channel_created)");
+  }
+  for (const std::string& symbol : file.handler_symbols) {
+    if (catalogue.find_by_symbol(symbol) != nullptr) continue;
+    const std::string near = catalogue.nearest(symbol.substr(3));
+    warnings.push_back("handler " + symbol + " matches no known event" +
+                       (near.empty() ? "" : "; did you mean " + near + "?"));
+  }
+  return warnings;
 }
 
 nlohmann::json to_json(const PluginView& view) {
@@ -86,6 +136,8 @@ nlohmann::json to_json(const PluginView& view) {
     j["manifest"] = m.raw;
   }
   j["settings"] = view.settings;
+  j["warnings"] = view.warnings;
+  j["ignored_symbols"] = view.file.ignored_symbols;
   if (view.state) {
     j["sha256_pinned"] = view.state->sha256;
     j["disabled_reason"] = view.state->disabled_reason;

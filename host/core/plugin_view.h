@@ -3,9 +3,14 @@
 //
 // Status, in order of precedence:
 //   "invalid: <why>"             the file cannot be used (permissions, not a
-//                                plugin, no manifest, other ABI, ...)
+//                                plugin, no manifest, other ABI, bad
+//                                host_version, ...)
+//   "incompatible: <why>"        its host_version range excludes this host:
+//                                not loaded, cannot be enabled
 //   "changed: <why>"             enabled, but the file's SHA-256 differs from
 //                                the one pinned at enable: not loaded
+//   "duplicate: <why>"           enabled, but another file declares the
+//                                same key: not loaded until one is removed
 //   "ok"                         enabled and will be loaded
 //   "disabled by breaker: <why>" the circuit breaker switched it off
 //   "disabled"                   never enabled, or disabled by a user
@@ -13,11 +18,16 @@
 // Thread-safety: a value.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "catalogue/catalogue.h"
+#include "eventhost/version.h"
 #include "loader/plugin_file.h"
 #include "state/state_store.h"
 
@@ -34,6 +44,11 @@ struct PluginView {
   PluginCounters counters;
   // Every declared setting's current value: the user's, else the default.
   std::map<std::string, nlohmann::json> settings;
+  // Other files in the folder that declare the same key.
+  std::vector<std::filesystem::path> same_key;
+  // What a user should know but that does not stop the plugin: another
+  // file with the same key, ignored or unknown handler symbols.
+  std::vector<std::string> warnings;
 };
 
 // The key a plugin is known by: its manifest key, or its file name when it
@@ -42,8 +57,17 @@ std::string plugin_key_of(const PluginFile& file);
 
 // Builds the view of `file`. Hashes the file only if the state says it is
 // enabled. `extra_problem` (e.g. rejected declared events) makes it invalid.
-PluginView make_plugin_view(const PluginFile& file, StateStore& state,
-                            const std::string& extra_problem);
+// `same_key` lists the other files declaring the same key (each gets a
+// warning). `host_version` is checked against the manifest's host_version.
+PluginView make_plugin_view(
+    const PluginFile& file, StateStore& state, const std::string& extra_problem,
+    const std::vector<std::filesystem::path>& same_key = {},
+    std::string_view host_version = kHostVersion);
+
+// Warnings about `file`'s exported symbols: ignored look-alikes ("On_x")
+// and handlers for no event in `catalogue` (naming the nearest event).
+std::vector<std::string> symbol_warnings(const PluginFile& file,
+                                         const Catalogue& catalogue);
 
 // The view as JSON, for --json output and (later) the HTTP API.
 nlohmann::json to_json(const PluginView& view);

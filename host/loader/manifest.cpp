@@ -216,6 +216,17 @@ std::vector<std::string> read_subscribe(const ObjectReader& r) {
   return patterns;
 }
 
+// The optional "host_version" range; its parse error names the bad clause.
+std::optional<VersionRange> read_host_version(const ObjectReader& r) {
+  if (r.find("host_version") == nullptr) return std::nullopt;
+  const std::string text = r.string("host_version", true);
+  try {
+    return VersionRange::parse(text);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kInvalidInput, std::string("manifest: ") + e.what());
+  }
+}
+
 }  // namespace
 
 const char* to_string(Priority p) {
@@ -276,6 +287,7 @@ Manifest Manifest::parse(std::string_view json_text) {
   m.concurrency = r.integer("concurrency", 1, m.concurrency);
   m.timeout_ms = r.integer("timeout_ms", 1, m.timeout_ms);
   m.queue_capacity = r.integer("queue_capacity", 1, m.queue_capacity);
+  m.host_version = read_host_version(r);
   return m;
 }
 

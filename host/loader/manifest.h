@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalogue/catalogue.h"
+#include "loader/version_range.h"
 
 namespace eventhost {
 
@@ -50,6 +52,8 @@ struct Manifest {
   std::uint32_t concurrency = 1;  // 1 = calls serialized
   std::uint32_t timeout_ms = 5000;
   std::uint32_t queue_capacity = 1024;
+  // The host versions it runs on ("host_version"); absent = any.
+  std::optional<VersionRange> host_version;
   nlohmann::json raw;  // the document as written
 
   static Manifest parse(std::string_view json_text);

@@ -67,6 +67,26 @@ std::uint32_t read_u32_le(std::string_view bytes, std::size_t at) {
   return value;
 }
 
+// on_[a-z][a-z0-9_]*: the only names the host calls as handlers.
+bool is_handler_name(const std::string& name) {
+  return name.size() > 3 && name.compare(0, 3, "on_") == 0 && name[3] >= 'a' &&
+         name[3] <= 'z' &&
+         std::all_of(name.begin() + 3, name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// "on_", "On_x", "ON_y": meant as a handler, perhaps, but not one.
+bool looks_like_handler(const std::string& name) {
+  return name.size() >= 3 && (name[0] == 'o' || name[0] == 'O') &&
+         (name[1] == 'n' || name[1] == 'N') && name[2] == '_';
+}
+
+void sort_unique(std::vector<std::string>& names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+}
+
 // Sorts exported symbols into the roles the host knows about.
 void classify_symbols(const std::vector<std::string>& symbols,
                       PluginFile& out) {
@@ -76,17 +96,14 @@ void classify_symbols(const std::vector<std::string>& symbols,
     if (name == "eh_plugin_configure") out.has_configure = true;
     if (name == "eh_plugin_shutdown") out.has_shutdown = true;
     if (name == "eh_plugin_action") out.has_action = true;
-    const bool handler =
-        name.size() > 3 && name.compare(0, 3, "on_") == 0 && name[3] >= 'a' &&
-        name[3] <= 'z' && std::all_of(name.begin() + 3, name.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-        });
-    if (handler) out.handler_symbols.push_back(name);
+    if (is_handler_name(name)) {
+      out.handler_symbols.push_back(name);
+    } else if (looks_like_handler(name)) {
+      out.ignored_symbols.push_back(name);
+    }
   }
-  std::sort(out.handler_symbols.begin(), out.handler_symbols.end());
-  out.handler_symbols.erase(
-      std::unique(out.handler_symbols.begin(), out.handler_symbols.end()),
-      out.handler_symbols.end());
+  sort_unique(out.handler_symbols);
+  sort_unique(out.ignored_symbols);
 }
 
 // Reads the manifest section into `out`; returns the problem, "" if none.

@@ -23,6 +23,9 @@ struct PluginFile {
   std::uint32_t abi_version = 0;     // from the manifest section header
   // Exported function symbols by role, from the dynamic symbol table.
   std::vector<std::string> handler_symbols;  // on_<...>, sorted
+  // Exports that look like handlers (case-insensitive "on_" prefix) but are
+  // not valid handler names (on_[a-z][a-z0-9_]*): never called. Sorted.
+  std::vector<std::string> ignored_symbols;
   bool has_catch_all = false;                // eh_on_any_event
   bool has_init = false, has_configure = false, has_shutdown = false,
        has_action = false;

@@ -198,7 +198,8 @@ typedef int32_t (*eh_action_fn)(eh_context *ctx, const char *action_id,
  * description}], subscribe (event patterns such as "channel.*" that
  * eh_on_any_event receives; default ["*"]), priority
  * (critical|high|normal|low), concurrency (>= 1), timeout_ms,
- * queue_capacity. */
+ * queue_capacity, host_version (the host versions it runs on, e.g.
+ * ">=0.1.0, <0.2.0" or "~=0.1.0"). */
 
 #define EH_MANIFEST_SECTION "eventhost_manifest"
 #define EH_MANIFEST_MAGIC "EHMANIFS"
