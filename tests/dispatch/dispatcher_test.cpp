@@ -28,6 +28,31 @@ RunnerConfig config_with(const std::string& key,
   return config;
 }
 
+// A recorder with a 3-event queue on a pool whose only thread is held by
+// a lifecycle call of `failing`: nothing leaves the queue until gate.open().
+// Members are declared so the gate opens before the session is torn down.
+struct FullQueueRig {
+  Sandbox box;
+  RecordingServices services;
+  fs::path record = box.file("recorder.log");
+  Session session{1};
+  Gate gate;
+  bool lifecycle_queued = false;  // checked by each test
+  bool pool_held = false;
+
+  FullQueueRig() {
+    RunnerConfig config = config_with("recorder", {"*"});
+    config.queue_capacity = 3;
+    session.dispatcher().add(recorder(box, services, record, config));
+    session.dispatcher().add(make_runner(box.add_test_plugin("failing.so"),
+                                         runner_config("failing"),
+                                         nlohmann::json::object(), &services));
+    lifecycle_queued =
+        session.dispatcher().run_lifecycle("failing", gate.hold());
+    pool_held = lifecycle_queued && gate.wait_entered();
+  }
+};
+
 }  // namespace
 
 TEST_CASE(
@@ -75,20 +100,12 @@ TEST_CASE(
 TEST_CASE(
     "what does not fit a plugin's queue is reported dropped and "
     "counted and the rest is delivered") {
-  Sandbox box;
-  RecordingServices services;
-  const fs::path record = box.file("recorder.log");
-  Session session(1);
-  RunnerConfig config = config_with("recorder", {"*"});
-  config.queue_capacity = 3;
-  session.dispatcher().add(recorder(box, services, record, config));
-  session.dispatcher().add(make_runner(box.add_test_plugin("failing.so"),
-                                       runner_config("failing"),
-                                       nlohmann::json::object(), &services));
-  // Occupy the only pool thread so nothing leaves the queue meanwhile.
-  Gate gate;
-  REQUIRE(session.dispatcher().run_lifecycle("failing", gate.hold()));
-  REQUIRE(gate.wait_entered());
+  FullQueueRig rig;
+  REQUIRE(rig.lifecycle_queued);
+  REQUIRE(rig.pool_held);
+  Session& session = rig.session;
+  Gate& gate = rig.gate;
+  const fs::path& record = rig.record;
 
   std::size_t queued = 0, dropped = 0;
   for (std::uint64_t id = 1; id <= 10; ++id) {
@@ -310,20 +327,12 @@ TEST_CASE(
 TEST_CASE(
     "a producer that may be slowed down waits for room in a full queue "
     "instead of dropping") {
-  Sandbox box;
-  RecordingServices services;
-  const fs::path record = box.file("recorder.log");
-  Session session(1);
-  RunnerConfig config = config_with("recorder", {"*"});
-  config.queue_capacity = 3;
-  session.dispatcher().add(recorder(box, services, record, config));
-  session.dispatcher().add(make_runner(box.add_test_plugin("failing.so"),
-                                       runner_config("failing"),
-                                       nlohmann::json::object(), &services));
-  // Occupy the only pool thread: the recorder's queue fills after 3 events.
-  Gate gate;
-  REQUIRE(session.dispatcher().run_lifecycle("failing", gate.hold()));
-  REQUIRE(gate.wait_entered());
+  FullQueueRig rig;
+  REQUIRE(rig.lifecycle_queued);
+  REQUIRE(rig.pool_held);
+  Session& session = rig.session;
+  Gate& gate = rig.gate;
+  const fs::path& record = rig.record;
 
   std::atomic<bool> finished{false};
   std::size_t dropped = 0;
