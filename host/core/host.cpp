@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <set>
 
 #include "catalogue/payload.h"
 #include "common/error.h"
@@ -46,16 +47,37 @@ void keep_loaded_until_exit(std::shared_ptr<PluginRunner> runner) {
 constexpr std::uint64_t kFirstIdBlock = 4;
 constexpr std::uint64_t kMaxIdBlock = 4096;
 
+// Names, sizes and modification times of the folder's entries: when this
+// is unchanged, so is what a scan would find.
+std::string folder_signature(const std::filesystem::path& folder) {
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(folder, ec)) {
+    std::error_code stat_ec;
+    const auto size = entry.file_size(stat_ec);
+    const auto mtime = entry.last_write_time(stat_ec);
+    entries.push_back(entry.path().filename().string() + ":" +
+                      std::to_string(size) + ":" +
+                      std::to_string(mtime.time_since_epoch().count()));
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string signature = ec ? "unreadable: " + ec.message() : "";
+  for (const std::string& e : entries) signature += e + "\n";
+  return signature;
+}
+
 }  // namespace
 
 Host::Host(HostOptions options)
     : options_(std::move(options)),
       state_(std::make_unique<StateStore>(options_.state_path)),
-      catalogue_(Catalogue::builtin()),
+      catalogue_(std::make_shared<const Catalogue>(Catalogue::builtin())),
       unclean_previous_run_(FlightRecorder::read_report(
           FlightRecorder::path_for(options_.state_path))) {
   const char* env = std::getenv("EVENTHOST_EVENT_LEVEL");
   level_ = resolve_level(env, state_->event_level());
+  effective_level_.store(level_.level);
   for (const std::string& warning : level_.warnings)
     spdlog::warn("{}", warning);
   rescan();
@@ -68,8 +90,12 @@ Host::~Host() { stop(); }
 // would break the catalogue (bad names, symbol collisions) is refused, not
 // the host: the built-in catalogue alone is always valid.
 void Host::rescan() {
+  folder_signature_ = folder_signature(options_.plugins_dir);
   ScanResult scan = scan_plugins_folder(options_.plugins_dir);
-  files_ = std::move(scan.plugins);
+  {
+    std::lock_guard lock(files_mutex_);
+    files_ = std::move(scan.plugins);
+  }
   folder_problem_ = std::move(scan.folder_problem);
   if (!folder_problem_.empty()) spdlog::warn("{}", folder_problem_);
   Catalogue merged = Catalogue::builtin();
@@ -87,13 +113,28 @@ void Host::rescan() {
           e.what();
     }
   }
-  catalogue_ = std::move(merged);
+  catalogue_.store(std::make_shared<const Catalogue>(std::move(merged)));
+}
+
+std::vector<std::string> Host::refresh_folder() {
+  if (folder_signature(options_.plugins_dir) == folder_signature_) return {};
+  std::set<std::string> known;
+  for (const PluginFile& file : files_) known.insert(plugin_key_of(file));
+  rescan();
+  std::vector<std::string> added;
+  for (const PluginFile& file : files_) {
+    if (known.insert(plugin_key_of(file)).second) {
+      added.push_back(plugin_key_of(file));
+    }
+  }
+  return added;
 }
 
 void Host::set_level(EventLevel level) {
   state_->set_event_level(to_string(level));
   level_ = resolve_level(std::getenv("EVENTHOST_EVENT_LEVEL"),
                          state_->event_level());
+  effective_level_.store(level_.level);
 }
 
 std::vector<PluginView> Host::plugins() const {
@@ -110,7 +151,7 @@ std::vector<PluginView> Host::plugins() const {
     PluginView view = make_plugin_view(
         file, *state_, it == declared_event_problems_.end() ? "" : it->second,
         same_key);
-    for (std::string& warning : symbol_warnings(file, catalogue_)) {
+    for (std::string& warning : symbol_warnings(file, catalogue())) {
       view.warnings.push_back(std::move(warning));
     }
     views.push_back(std::move(view));
@@ -229,9 +270,10 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
   if (!dispatcher_) {
     throw Error(ErrorKind::kInternal, "emit() called before start()");
   }
-  const EventSpec* spec = catalogue_.find(event);
+  const std::shared_ptr<const Catalogue> catalogue = catalogue_.load();
+  const EventSpec* spec = catalogue->find(event);
   if (spec == nullptr) {
-    const std::string nearest = catalogue_.nearest(event);
+    const std::string nearest = catalogue->nearest(event);
     throw Error(
         ErrorKind::kNotFound,
         "unknown event '" + std::string(event) + "'" +
@@ -244,12 +286,13 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
   outcome.level = spec->level;
   outcome.extra_fields = std::move(checked.extra_fields);
   const auto level_index = static_cast<std::size_t>(spec->level);
-  if (!level_allows(level_.level, spec->level)) {
+  const EventLevel level = effective_level_.load(std::memory_order_relaxed);
+  if (!level_allows(level, spec->level)) {
     suppressed_[level_index].fetch_add(1);
     spdlog::debug(
         "Event '{}' suppressed by event level configuration "
         "(level {}, event is {})",
-        spec->name, to_string(level_.level), to_string(spec->level));
+        spec->name, to_string(level), to_string(spec->level));
     outcome.suppressed = true;
     return outcome;
   }
@@ -261,9 +304,11 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
   accepted->level = spec->level;
   emitted_[level_index].fetch_add(1);
   outcome.event_id = accepted->id;
+  if (options_.on_emitted) options_.on_emitted(*accepted);
   const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted, overflow);
   outcome.queued = fanout.queued;
   outcome.dropped = fanout.dropped;
+  if (fanout.dropped != 0) dropped_[level_index].fetch_add(fanout.dropped);
   return outcome;
 }
 
@@ -292,6 +337,7 @@ HostStats Host::stats() const {
   for (std::size_t i = 0; i < s.emitted.size(); ++i) {
     s.emitted[i] = emitted_[i].load();
     s.suppressed[i] = suppressed_[i].load();
+    s.dropped[i] = dropped_[i].load();
   }
   return s;
 }
@@ -363,14 +409,16 @@ void Host::on_trip(PluginRunner& runner, const std::string& reason) {
     spdlog::error("could not record that {} was disabled: {}", runner.key(),
                   e.what());
   }
-  const PluginFile* file = nullptr;
-  for (const PluginFile& f : files_) {
-    if (f.manifest && f.manifest->key == runner.key()) file = &f;
+  std::string name = runner.key();
+  {
+    std::lock_guard lock(files_mutex_);
+    for (const PluginFile& f : files_) {
+      if (f.manifest && f.manifest->key == runner.key()) name = f.manifest->name;
+    }
   }
   emit_host_event("plugin.disabled",
                   nlohmann::json{{"plugin_key", runner.key()},
-                                 {"plugin_name",
-                                  file ? file->manifest->name : runner.key()},
+                                 {"plugin_name", name},
                                  {"reason", reason}}
                       .dump());
 }

@@ -48,6 +48,10 @@ struct HostOptions {
   std::chrono::milliseconds shutdown_grace{10000};
   // Sees every delivery outcome, on pool threads. Optional.
   std::function<void(const DeliveryResult&)> observer;
+  // Sees every accepted event (not the suppressed ones) once its id is
+  // assigned, just before it is queued, on the emitting thread. Optional;
+  // it must be quick (the daemon appends to its live stream).
+  std::function<void(const Event&)> on_emitted;
   // start() loads no plugin, for this run only: enabled flags, pins and
   // settings stay as they are, and enable() only records the change.
   bool safe_mode = false;
@@ -67,6 +71,7 @@ struct EmitOutcome {
 struct HostStats {
   std::array<std::uint64_t, 5> emitted{};     // by LevelSet value
   std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
+  std::array<std::uint64_t, 5> dropped{};  // deliveries refused, by LevelSet
 };
 
 class FlightRecorder;
@@ -78,7 +83,9 @@ class Host : private PluginServices {
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
-  const Catalogue& catalogue() const { return catalogue_; }
+  // The built-in events plus those the usable plugins declare. The
+  // reference stays valid until this thread's next refresh_folder().
+  const Catalogue& catalogue() const { return *catalogue_.load(); }
   const HostOptions& options() const { return options_; }
 
   // If the previous process on this state file died inside a plugin call,
@@ -94,6 +101,10 @@ class Host : private PluginServices {
   void set_level(EventLevel level);
 
   std::vector<PluginView> plugins() const;
+  // Reads the plugins folder again if files were added, removed or
+  // changed since the last read; returns the keys seen for the first time
+  // (they stay disabled until enabled). Cheap when nothing changed.
+  std::vector<std::string> refresh_folder();
   // Throws Error(kNotFound) listing the known keys.
   PluginView plugin(const std::string& key) const;
 
@@ -160,8 +171,15 @@ class Host : private PluginServices {
 
   HostOptions options_;
   std::unique_ptr<StateStore> state_;
-  Catalogue catalogue_;
   LevelResolution level_;
+  // level_.level, for emit() on any thread while set_level() changes it.
+  std::atomic<EventLevel> effective_level_{EventLevel::kFull};
+  // Replaced whole by rescan(); emit() on any thread reads a snapshot.
+  std::atomic<std::shared_ptr<const Catalogue>> catalogue_;
+  std::string folder_signature_;
+  // Written by the controlling thread only; on_trip() reads it from a pool
+  // thread under files_mutex_.
+  mutable std::mutex files_mutex_;
   std::vector<PluginFile> files_;
   std::string folder_problem_;
   std::map<std::string, std::string> declared_event_problems_;  // by path
@@ -189,6 +207,7 @@ class Host : private PluginServices {
 
   std::array<std::atomic<std::uint64_t>, 5> emitted_{};
   std::array<std::atomic<std::uint64_t>, 5> suppressed_{};
+  std::array<std::atomic<std::uint64_t>, 5> dropped_{};
 };
 
 }  // namespace eventhost

@@ -149,4 +149,28 @@ nlohmann::json to_json(const PluginView& view) {
   return j;
 }
 
+std::vector<std::string> handled_events(const Catalogue& catalogue,
+                                        const PluginView& view) {
+  std::vector<std::string> events;
+  for (const std::string& symbol : view.file.handler_symbols) {
+    const EventSpec* spec = catalogue.find_by_symbol(symbol);
+    events.push_back(spec != nullptr ? spec->name : symbol);
+  }
+  if (!view.file.has_catch_all) return events;
+  std::vector<std::string> patterns =
+      view.file.manifest ? view.file.manifest->subscribe
+                         : std::vector<std::string>{};
+  if (patterns.empty()) patterns.push_back("*");
+  std::string joined;
+  for (const std::string& p : patterns) joined += (joined.empty() ? "" : ", ") + p;
+  events.push_back(joined + " (catch-all)");
+  return events;
+}
+
+nlohmann::json plugin_json(const Catalogue& catalogue, const PluginView& view) {
+  nlohmann::json j = to_json(view);
+  j["handles"] = handled_events(catalogue, view);
+  return j;
+}
+
 }  // namespace eventhost

@@ -69,7 +69,17 @@ PluginView make_plugin_view(
 std::vector<std::string> symbol_warnings(const PluginFile& file,
                                          const Catalogue& catalogue);
 
-// The view as JSON, for --json output and (later) the HTTP API.
+// The view as JSON.
 nlohmann::json to_json(const PluginView& view);
+
+// The events `view` handles: the event of each handler symbol (the symbol
+// itself if no known event maps to it), then the catch-all's patterns, e.g.
+// "* (catch-all)".
+std::vector<std::string> handled_events(const Catalogue& catalogue,
+                                        const PluginView& view);
+
+// to_json(view) plus a "handles" array: what the CLI's --json and the HTTP
+// API both show for one plugin.
+nlohmann::json plugin_json(const Catalogue& catalogue, const PluginView& view);
 
 }  // namespace eventhost
