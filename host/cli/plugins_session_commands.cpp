@@ -16,13 +16,6 @@ std::string key_of(const Invocation& inv) {
   return inv.vm["key"].as<std::string>();
 }
 
-// Whether enable() refuses `view` outright (nothing is changed) rather
-// than enabling it and failing to start it.
-bool cannot_enable(const PluginView& view) {
-  return view.status.rfind("invalid", 0) == 0 ||
-         view.status.rfind("incompatible", 0) == 0 || !view.same_key.empty();
-}
-
 int enable_plugin(const Invocation& inv) {
   Host host(host_options(inv.globals));
   start_session(host, false);
@@ -34,7 +27,7 @@ int enable_plugin(const Invocation& inv) {
   } catch (const Error& e) {
     // A usable file that is refused was enabled but failed to start: that
     // is a runtime failure, not a rule saying no.
-    if (e.kind() != ErrorKind::kRefused || cannot_enable(before)) throw;
+    if (e.kind() != ErrorKind::kRefused || enable_refused_outright(before)) throw;
     finish_session(host, kDefaultWait, kExitRuntime);
     print_error(e.what());
     return kExitRuntime;

@@ -265,11 +265,8 @@ bool Host::wait_idle(std::chrono::milliseconds timeout) {
   return !dispatcher_ || dispatcher_->wait_idle(timeout);
 }
 
-EmitOutcome Host::emit(std::string_view event, std::string_view payload,
-                       Dispatcher::Overflow overflow) {
-  if (!dispatcher_) {
-    throw Error(ErrorKind::kInternal, "emit() called before start()");
-  }
+CheckedEvent Host::check(std::string_view event,
+                         std::string_view payload) const {
   const std::shared_ptr<const Catalogue> catalogue = catalogue_.load();
   const EventSpec* spec = catalogue->find(event);
   if (spec == nullptr) {
@@ -281,27 +278,40 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
             " (`eventhost events list` shows every known event)");
   }
   CheckedPayload checked = check_payload(*spec, payload);
+  return {spec->name, spec->level, std::move(checked.json),
+          std::move(checked.extra_fields)};
+}
+
+EmitOutcome Host::emit(std::string_view event, std::string_view payload,
+                       Dispatcher::Overflow overflow) {
+  return emit(check(event, payload), overflow);
+}
+
+EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
+  if (!dispatcher_) {
+    throw Error(ErrorKind::kInternal, "emit() called before start()");
+  }
   EmitOutcome outcome;
-  outcome.event = spec->name;
-  outcome.level = spec->level;
+  outcome.event = checked.name;
+  outcome.level = checked.level;
   outcome.extra_fields = std::move(checked.extra_fields);
-  const auto level_index = static_cast<std::size_t>(spec->level);
+  const auto level_index = static_cast<std::size_t>(checked.level);
   const EventLevel level = effective_level_.load(std::memory_order_relaxed);
-  if (!level_allows(level, spec->level)) {
+  if (!level_allows(level, checked.level)) {
     suppressed_[level_index].fetch_add(1);
     spdlog::debug(
         "Event '{}' suppressed by event level configuration "
         "(level {}, event is {})",
-        spec->name, to_string(level), to_string(spec->level));
+        checked.name, to_string(level), to_string(checked.level));
     outcome.suppressed = true;
     return outcome;
   }
   auto accepted = std::make_shared<Event>();
   accepted->id = next_event_id();
-  accepted->name = spec->name;
-  accepted->payload = std::move(checked.json);
+  accepted->name = std::move(checked.name);
+  accepted->payload = std::move(checked.payload);
   accepted->emitted_at_us = now_us();
-  accepted->level = spec->level;
+  accepted->level = checked.level;
   emitted_[level_index].fetch_add(1);
   outcome.event_id = accepted->id;
   if (options_.on_emitted) options_.on_emitted(*accepted);

@@ -57,6 +57,15 @@ struct HostOptions {
   bool safe_mode = false;
 };
 
+// An event that passed the catalogue and payload checks (Host::check()),
+// ready to emit.
+struct CheckedEvent {
+  std::string name;
+  LevelSet level = LevelSet::kFull;
+  std::string payload;                    // minified JSON object text
+  std::vector<std::string> extra_fields;  // not in the catalogue's list
+};
+
 // What emit() did with one event.
 struct EmitOutcome {
   std::uint64_t event_id = 0;  // 0 if suppressed
@@ -135,6 +144,12 @@ class Host : private PluginServices {
   // `overflow` says what to do when a plugin's queue is full (see
   // Dispatcher::Overflow); front ends feeding a file or pipe use kWait.
   EmitOutcome emit(std::string_view event, std::string_view payload,
+                   Dispatcher::Overflow overflow = Dispatcher::Overflow::kDrop);
+  // The two halves of emit(), for front ends that check a whole batch
+  // before emitting any of it. check() throws as emit() does; it may be
+  // called before start().
+  CheckedEvent check(std::string_view event, std::string_view payload) const;
+  EmitOutcome emit(CheckedEvent event,
                    Dispatcher::Overflow overflow = Dispatcher::Overflow::kDrop);
 
   bool wait_idle(std::chrono::milliseconds timeout);

@@ -117,6 +117,11 @@ std::vector<std::string> symbol_warnings(const PluginFile& file,
   return warnings;
 }
 
+bool enable_refused_outright(const PluginView& view) {
+  return view.status.rfind("invalid", 0) == 0 ||
+         view.status.rfind("incompatible", 0) == 0 || !view.same_key.empty();
+}
+
 nlohmann::json to_json(const PluginView& view) {
   nlohmann::json j;
   j["key"] = view.key;

@@ -69,6 +69,11 @@ PluginView make_plugin_view(
 std::vector<std::string> symbol_warnings(const PluginFile& file,
                                          const Catalogue& catalogue);
 
+// Whether Host::enable() refuses `view` outright, changing nothing (an
+// invalid or incompatible file, a duplicate key), as opposed to enabling
+// it and then failing to start it.
+bool enable_refused_outright(const PluginView& view);
+
 // The view as JSON.
 nlohmann::json to_json(const PluginView& view);
 

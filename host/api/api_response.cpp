@@ -1,0 +1,95 @@
+#include "api/api_response.h"
+
+namespace eventhost {
+
+unsigned http_status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage:
+    case ErrorKind::kInvalidInput:
+      return 400;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kRefused:
+      return 409;
+    case ErrorKind::kIo:
+    case ErrorKind::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+const char* error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage:
+      return "usage";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kInvalidInput:
+      return "invalid_input";
+    case ErrorKind::kRefused:
+      return "refused";
+    case ErrorKind::kIo:
+      return "io";
+    case ErrorKind::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
+
+ErrorKind error_kind_from_name(const std::string& name) {
+  for (ErrorKind kind :
+       {ErrorKind::kUsage, ErrorKind::kNotFound, ErrorKind::kInvalidInput,
+        ErrorKind::kRefused, ErrorKind::kIo, ErrorKind::kInternal}) {
+    if (name == error_kind_name(kind)) return kind;
+  }
+  return ErrorKind::kInternal;
+}
+
+HttpResponse json_response(unsigned status, const nlohmann::json& body) {
+  HttpResponse res;
+  res.status = status;
+  res.body = body.dump() + "\n";
+  return res;
+}
+
+HttpResponse error_response(unsigned status, ErrorKind kind,
+                            const std::string& message, nlohmann::json extra) {
+  extra["error"] = message;
+  extra["kind"] = error_kind_name(kind);
+  return json_response(status, extra);
+}
+
+HttpResponse error_response(const Error& error) {
+  return error_response(http_status_for(error.kind()), error.kind(),
+                        error.what());
+}
+
+HttpResponse method_not_allowed(const HttpRequest& req,
+                                const std::string& allowed) {
+  HttpResponse res = error_response(
+      405, ErrorKind::kUsage,
+      req.method + " is not allowed on " + req.path() + "; use " + allowed);
+  res.headers["Allow"] = allowed;
+  return res;
+}
+
+nlohmann::json event_json(const EventSpec& e) {
+  return {{"name", e.name},
+          {"level", to_string(e.level)},
+          {"fields", e.fields},
+          {"origin", e.origin},
+          {"description", e.description}};
+}
+
+nlohmann::json parse_json_body(const std::string& text,
+                               const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorKind::kInvalidInput,
+                what + " is not valid JSON (at byte " +
+                    std::to_string(e.byte) + ")");
+  }
+}
+
+}  // namespace eventhost

@@ -1,0 +1,147 @@
+// ApiRouter: the route table, authorization, and the read-only routes.
+// Events ingest is in api_events.cpp, plugins and level in api_plugins.cpp.
+#include "api/api_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/api_response.h"
+#include "api/daemon_metrics.h"
+#include "stream/event_stream.h"
+
+namespace eventhost {
+namespace {
+
+// Compares in time independent of where the strings differ, so the token
+// cannot be guessed a byte at a time from response times.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+
+}  // namespace
+
+ApiRouter::ApiRouter(Host& host, EventStream& stream, DaemonMetrics& metrics,
+                     std::string token)
+    : host_(host), stream_(stream), metrics_(metrics), token_(std::move(token)) {}
+
+bool ApiRouter::authorized(const HttpRequest& req) const {
+  if (req.trusted || req.method == "GET" || req.method == "HEAD") return true;
+  const std::string header = req.header("authorization");
+  const std::string prefix = "Bearer ";
+  return header.size() > prefix.size() &&
+         header.compare(0, prefix.size(), prefix) == 0 &&
+         same_secret(header.substr(prefix.size()), token_);
+}
+
+HttpResponse ApiRouter::handle(const HttpRequest& req) {
+  if (!authorized(req)) {
+    spdlog::warn("refused {} {}: missing or wrong token", req.method,
+                 req.path());
+    HttpResponse res = error_response(
+        401, ErrorKind::kRefused,
+        "this request changes the daemon and needs 'Authorization: Bearer "
+        "<token>'; the token is in the file given by `eventhost run "
+        "--token-file` (default: next to the state file)");
+    res.headers["WWW-Authenticate"] = "Bearer";
+    return res;
+  }
+  try {
+    std::lock_guard lock(control_mutex_);
+    return route(req);
+  } catch (const Error& e) {
+    return error_response(e);
+  }
+}
+
+HttpResponse ApiRouter::route(const HttpRequest& req) {
+  const std::string path = req.path();
+  const bool get = req.method == "GET";
+  if (path == "/healthz") return json_response(200, {{"status", "ok"}});
+  if (path == "/readyz") return readiness();
+  if (path == "/metrics") {
+    HttpResponse res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = metrics_.render();
+    return res;
+  }
+  if (path == "/api/events") {
+    return req.method == "POST" ? post_events(req)
+                                : method_not_allowed(req, "POST");
+  }
+  if (path == "/api/events/stats") {
+    return get ? stats() : method_not_allowed(req, "GET");
+  }
+  if (path == "/api/events/catalogue") {
+    return get ? catalogue() : method_not_allowed(req, "GET");
+  }
+  if (path == "/api/level") return level(req);
+  const std::string plugins_prefix = "/api/plugins";
+  if (path == plugins_prefix || path.rfind(plugins_prefix + "/", 0) == 0) {
+    return plugins(req, path.substr(plugins_prefix.size()));
+  }
+  return error_response(
+      404, ErrorKind::kNotFound,
+      "no route " + path +
+          "; the API has /api/events, /api/events/stream, "
+          "/api/events/stats, /api/events/catalogue, /api/plugins, "
+          "/api/level, /metrics, /healthz and /readyz");
+}
+
+HttpResponse ApiRouter::stats() const {
+  const HostStats s = host_.stats();
+  nlohmann::json levels = nlohmann::json::object();
+  for (std::size_t i = 1; i < s.emitted.size(); ++i) {
+    levels[to_string(static_cast<LevelSet>(i))] = {{"emitted", s.emitted[i]},
+                              {"suppressed", s.suppressed[i]},
+                              {"dropped", s.dropped[i]}};
+  }
+  nlohmann::json plugins = nlohmann::json::object();
+  for (const auto& [key, r] : host_.runner_stats()) {
+    plugins[key] = {{"delivered", r.delivered},
+                    {"failed", r.failed},
+                    {"exceptions", r.exceptions},
+                    {"timeouts", r.timeouts},
+                    {"dropped", r.dropped},
+                    {"queue_depth", r.queue_depth},
+                    {"breaker", r.tripped ? "open" : "closed"}};
+  }
+  return json_response(
+      200, {{"active_clients", stream_.active_clients()},
+            {"total_events_broadcast", stream_.total_events_broadcast()},
+            {"levels", levels},
+            {"plugins", plugins}});
+}
+
+HttpResponse ApiRouter::catalogue() const {
+  nlohmann::json events = nlohmann::json::array();
+  for (const EventSpec* spec : host_.catalogue().events()) {
+    events.push_back(event_json(*spec));
+  }
+  return json_response(200, events);
+}
+
+HttpResponse ApiRouter::readiness() const {
+  const bool ready = ready_.load();
+  return json_response(ready ? 200 : 503,
+                       {{"ready", ready},
+                        {"catalogue", "valid"},
+                        {"state", host_.options().state_path.string()},
+                        {"plugins_loaded", host_.runner_stats().size()}});
+}
+
+void ApiRouter::refresh_folder() {
+  std::lock_guard lock(control_mutex_);  // the Host's controlling thread
+  for (const std::string& key : host_.refresh_folder()) {
+    spdlog::info(
+        "found new plugin {} in {}; it stays disabled until `eventhost "
+        "plugins enable {}`",
+        key, host_.options().plugins_dir.string(), key);
+  }
+}
+
+}  // namespace eventhost

@@ -1,0 +1,67 @@
+// ApiRouter -- what the daemon's HTTP API answers: it maps an HttpRequest
+// to a call on the Host (or the live stream's and metrics' figures) and the
+// result to an HttpResponse with a JSON body. It knows no sockets and no
+// Beast: http/ carries the bytes, this decides the meaning.
+//
+// The routes, their bodies and errors are listed in README.md ("HTTP API").
+// Errors are JSON objects {"error": "...", "kind": "..."} with the status
+// of their ErrorKind (400 bad input, 401 no token, 404 unknown, 405 wrong
+// method, 409 refused, 500 internal); the CLI turns "kind" back into its
+// exit status.
+//
+// Authorization: every request that changes something (any method but GET)
+// needs "Authorization: Bearer <token>", unless it came over the control
+// socket (HttpRequest::trusted). A refused request changes nothing.
+//
+// Thread-safety: handle() and refresh_folder() may be called from any
+// thread; one internal mutex serializes them, so the Host sees a single
+// controlling thread (the HTTP server calls handle() from one thread, so
+// the mutex is contended only by the folder refresh).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "core/host.h"
+#include "http/http_message.h"
+
+namespace eventhost {
+
+class EventStream;
+class DaemonMetrics;
+
+class ApiRouter {
+ public:
+  // Everything referred to must outlive the router.
+  ApiRouter(Host& host, EventStream& stream, DaemonMetrics& metrics,
+            std::string token);
+
+  HttpResponse handle(const HttpRequest& request);
+
+  // Picks up plugin files added to the folder since the last look; they
+  // stay disabled until enabled. Logs what it found.
+  void refresh_folder();
+
+  // /readyz answers 200 once the daemon calls this after start.
+  void set_ready(bool ready) { ready_.store(ready); }
+
+ private:
+  HttpResponse route(const HttpRequest& request);
+  HttpResponse post_events(const HttpRequest& request);
+  HttpResponse stats() const;
+  HttpResponse catalogue() const;
+  HttpResponse readiness() const;
+  HttpResponse plugins(const HttpRequest& request, const std::string& rest);
+  HttpResponse level(const HttpRequest& request);
+  bool authorized(const HttpRequest& request) const;
+
+  Host& host_;
+  EventStream& stream_;
+  DaemonMetrics& metrics_;
+  const std::string token_;
+  std::mutex control_mutex_;  // held for every call into the Host
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace eventhost

@@ -1,0 +1,100 @@
+#include "api/daemon_metrics.h"
+
+#include "core/host.h"
+#include "stream/event_stream.h"
+
+namespace eventhost {
+
+void DaemonMetrics::watch(const Host& host, const EventStream& stream) {
+  registry_.gauge_callback(
+      "eventhost_queue_depth", "Deliveries waiting in each plugin's queue.",
+      [&host] {
+        std::vector<Sample> samples;
+        for (const auto& [key, stats] : host.runner_stats()) {
+          samples.push_back(
+              {{{"plugin", key}}, static_cast<double>(stats.queue_depth)});
+        }
+        return samples;
+      });
+  registry_.gauge_callback(
+      "eventhost_plugin_breaker_open",
+      "1 if the plugin's circuit breaker tripped and disabled it.", [&host] {
+        std::vector<Sample> samples;
+        for (const auto& [key, stats] : host.runner_stats()) {
+          samples.push_back({{{"plugin", key}}, stats.tripped ? 1.0 : 0.0});
+        }
+        return samples;
+      });
+  registry_.gauge_callback(
+      "eventhost_events_suppressed",
+      "Events suppressed by the event level since the daemon started.",
+      [&host] {
+        const HostStats s = host.stats();
+        std::vector<Sample> samples;
+        for (std::size_t i = 1; i < s.suppressed.size(); ++i) {
+          samples.push_back(
+              {{{"level", to_string(static_cast<LevelSet>(i))}},
+               static_cast<double>(s.suppressed[i])});
+        }
+        return samples;
+      });
+  registry_.gauge_callback(
+      "eventhost_sse_clients", "Clients connected to the live event stream.",
+      [&stream] {
+        return std::vector<Sample>{
+            {{}, static_cast<double>(stream.active_clients())}};
+      });
+}
+
+void DaemonMetrics::on_emitted(const Event& event) {
+  Counter* counter = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = emitted_.find(event.name);
+    if (it == emitted_.end()) {
+      it = emitted_
+               .emplace(event.name,
+                        &registry_.counter("eventhost_events_emitted_total",
+                                           "Events accepted, by name.",
+                                           {{"event", event.name}}))
+               .first;
+    }
+    counter = it->second;
+  }
+  counter->inc();
+}
+
+void DaemonMetrics::on_delivery(const DeliveryResult& r) {
+  Counter* counter = nullptr;
+  Histogram* duration = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto key = std::make_tuple(r.plugin_key, r.event_name, r.outcome);
+    auto it = deliveries_.find(key);
+    if (it == deliveries_.end()) {
+      Counter& c = registry_.counter(
+          "eventhost_deliveries_total",
+          "Deliveries of events to plugins, by plugin, event and outcome.",
+          {{"plugin", r.plugin_key},
+           {"event", r.event_name},
+           {"outcome", to_string(r.outcome)}});
+      it = deliveries_.emplace(std::move(key), &c).first;
+    }
+    counter = it->second;
+    auto d = durations_.find(r.plugin_key);
+    if (d == durations_.end()) {
+      Histogram& h = registry_.histogram(
+          "eventhost_handler_duration_seconds",
+          "Time plugins spent in event handlers.",
+          {{"plugin", r.plugin_key}});
+      d = durations_.emplace(r.plugin_key, &h).first;
+    }
+    duration = d->second;
+  }
+  counter->inc();
+  if (r.outcome != Outcome::kDropped) {
+    duration->observe(std::chrono::duration<double>(r.duration).count());
+  }
+}
+
+}  // namespace eventhost

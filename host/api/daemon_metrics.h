@@ -1,0 +1,55 @@
+// DaemonMetrics -- the figures GET /metrics shows, fed by the Host's hooks:
+//   eventhost_events_emitted_total{event}            accepted events
+//   eventhost_deliveries_total{plugin,event,outcome} one per delivery
+//   eventhost_handler_duration_seconds{plugin}       histogram
+//   eventhost_queue_depth{plugin}                    gauge, read at scrape
+//   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
+//   eventhost_events_suppressed{level}               gauge, since start
+//   eventhost_sse_clients                            gauge
+//
+// Thread-safety: on_emitted() and on_delivery() may be called from any
+// thread (they run on the dispatch path: a map lookup under a short lock,
+// then atomics); render() from any thread.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "dispatch/delivery.h"
+#include "dispatch/event.h"
+#include "metrics/metrics.h"
+
+namespace eventhost {
+
+class Host;
+class EventStream;
+
+class DaemonMetrics {
+ public:
+  DaemonMetrics() = default;
+  DaemonMetrics(const DaemonMetrics&) = delete;
+  DaemonMetrics& operator=(const DaemonMetrics&) = delete;
+
+  // Declares the gauges read from `host` and `stream`, which must outlive
+  // this object.
+  void watch(const Host& host, const EventStream& stream);
+
+  void on_emitted(const Event& event);
+  void on_delivery(const DeliveryResult& result);
+
+  std::string render() const { return registry_.render(); }
+
+ private:
+  MetricsRegistry registry_;
+  std::mutex cache_mutex_;
+  // Children already looked up, so the registry's lock and label vectors
+  // are paid once per name. GUARDED_BY(cache_mutex_)
+  std::map<std::string, Counter*, std::less<>> emitted_;
+  std::map<std::tuple<std::string, std::string, Outcome>, Counter*>
+      deliveries_;
+  std::map<std::string, Histogram*, std::less<>> durations_;
+};
+
+}  // namespace eventhost

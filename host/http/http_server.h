@@ -1,0 +1,72 @@
+// HttpServer -- the daemon's HTTP front door, built on Boost.Beast: the one
+// place in eventhost that speaks HTTP as a server.
+//
+// It listens on a TCP address (loopback by default) and, optionally, on the
+// control socket: a Unix socket of mode 0600 that the CLI uses to reach the
+// running daemon. Every request except the live stream is handed to the
+// RequestHandler; GET /api/events/stream is served here, as Server-Sent
+// Events from an EventStream.
+//
+// Threading: one I/O thread runs every connection, so a slow client never
+// holds a dispatch thread. Handlers run on one separate control thread, one
+// request at a time, so management calls (enable, configure, ...) are
+// serialized and a slow one does not stall the live stream or heartbeats.
+// start() and stop() are for the owning thread.
+//
+// Errors: start() throws Error(kIo) when an address cannot be bound and
+// Error(kRefused) when another daemon already answers on the control
+// socket. A request over the body limit gets 413, a malformed one 400.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/http_message.h"
+
+namespace eventhost {
+
+class EventStream;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 = any free port (see HttpServer::port())
+  std::filesystem::path control_socket;  // empty = no control socket
+  std::size_t body_limit = 1 << 20;      // bytes
+  std::chrono::milliseconds heartbeat{15000};
+  // A connection that sends no complete request for this long is closed.
+  std::chrono::milliseconds idle_timeout{30000};
+};
+
+// Answers one request. Runs on the server's control thread; exceptions
+// become a 500 with their message.
+using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  // `stream` must outlive the server.
+  HttpServer(HttpServerOptions options, RequestHandler handler,
+             EventStream& stream);
+  ~HttpServer();  // stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listeners and starts the threads.
+  void start();
+  // The bound TCP port (useful when the options asked for port 0).
+  std::uint16_t port() const;
+  // Stops accepting, closes every connection (live-stream clients are
+  // told the server is going away), joins the threads and removes the
+  // control socket. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eventhost
