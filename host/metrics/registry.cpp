@@ -75,11 +75,19 @@ struct MetricsRegistry::Family {
     return "untyped";
   }
 
-  // The child with these labels, made by `make` if new.
-  Child& child(Labels labels, const std::function<Child(Labels)>& make) {
-    auto [it, added] = index.try_emplace(label_key(labels), children.size());
-    if (added) children.push_back(make(std::move(labels)));
-    return children[it->second];
+  // The child with these labels, made on first use.
+  Child& child(Labels labels) {
+    std::string key = label_key(labels);
+    if (auto it = index.find(key); it != index.end()) {
+      return children[it->second];
+    }
+    Child& made = children.emplace_back(Child{std::move(labels), {}, {}});
+    if (type == Type::kCounter) made.counter = std::make_unique<Counter>();
+    if (type == Type::kHistogram) {
+      made.histogram = std::make_unique<Histogram>(bounds);
+    }
+    index.emplace(std::move(key), children.size() - 1);
+    return made;
   }
 
   void render_histogram(std::string& out, const Child& c) const {
@@ -155,13 +163,7 @@ Counter& MetricsRegistry::counter(std::string name, std::string help,
   std::lock_guard lock(mutex_);
   Family& family =
       declare(std::move(name), std::move(help), Type::kCounter, {});
-  return *family
-              .child(std::move(labels),
-                     [](Labels l) {
-                       return Family::Child{
-                           std::move(l), std::make_unique<Counter>(), nullptr};
-                     })
-              .counter;
+  return *family.child(std::move(labels)).counter;
 }
 
 Histogram& MetricsRegistry::histogram(std::string name, std::string help,
@@ -172,14 +174,7 @@ Histogram& MetricsRegistry::histogram(std::string name, std::string help,
   std::lock_guard lock(mutex_);
   Family& family = declare(std::move(name), std::move(help), Type::kHistogram,
                            std::move(bounds));
-  return *family
-              .child(std::move(labels),
-                     [&family](Labels l) {
-                       return Family::Child{
-                           std::move(l), nullptr,
-                           std::make_unique<Histogram>(family.bounds)};
-                     })
-              .histogram;
+  return *family.child(std::move(labels)).histogram;
 }
 
 void MetricsRegistry::gauge_callback(

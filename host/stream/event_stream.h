@@ -62,6 +62,8 @@ class EventStream {
   // (the usual body posts a handler holding a weak_ptr to the session).
   // Once close() has returned, wake is not running and is never called
   // again, so it may refer to an object the closer is about to destroy.
+  // A wake may arrive after a take() already emptied the queue; take()
+  // then returns nothing.
   std::shared_ptr<Subscriber> subscribe(
       std::vector<std::string> filter,
       std::optional<std::uint64_t> resume_after, std::function<void()> wake);
