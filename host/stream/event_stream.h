@@ -45,8 +45,8 @@ class EventStream {
   EventStream& operator=(const EventStream&) = delete;
 
   // Called for every emitted event, on the host's hot path: with no
-  // subscribers it costs one lock and one ring append. Wakes (if any) are
-  // called after the lock is released.
+  // subscribers it costs one allocation, one lock and one ring append. Wakes
+  // (if any) are called after the lock is released.
   void publish(StreamEvent event);
 
   // filter: event name patterns ("channel.*", "auth.login_failed", "*");
