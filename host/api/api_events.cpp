@@ -9,6 +9,7 @@
 
 #include "api/api_response.h"
 #include "api/api_router.h"
+#include "core/event_document.h"
 
 namespace eventhost {
 namespace {
@@ -24,28 +25,13 @@ bool is_ndjson(const HttpRequest& req) {
          type.rfind("application/ndjson", 0) == 0;
 }
 
-// {"event": "...", "data": {...}} -> the checked event. `where` names the
-// body or line in errors.
+// One event document -> the checked event; errors name `where` (the body
+// or a line).
 CheckedEvent check_document(const Host& host, const std::string& text,
                             const std::string& where) {
-  const nlohmann::json doc = parse_json_body(text, where);
-  if (!doc.is_object() || !doc.contains("event") ||
-      !doc["event"].is_string()) {
-    throw Error(ErrorKind::kInvalidInput,
-                where + " must be a JSON object like {\"event\": "
-                        "\"channel.created\", \"data\": {...}}");
-  }
-  for (const auto& [member, value] : doc.items()) {
-    if (member != "event" && member != "data") {
-      throw Error(ErrorKind::kInvalidInput,
-                  where + " has an unknown member '" + member +
-                      "'; an event has only \"event\" and \"data\"");
-    }
-  }
-  const std::string payload =
-      doc.contains("data") ? doc["data"].dump() : std::string("{}");
   try {
-    return host.check(doc["event"].get<std::string>(), payload);
+    const auto [event, payload] = parse_event_document(text);
+    return host.check(event, payload);
   } catch (const Error& e) {
     throw Error(e.kind(), where + ": " + e.what());
   }

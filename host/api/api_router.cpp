@@ -52,6 +52,13 @@ HttpResponse ApiRouter::handle(const HttpRequest& req) {
   }
   try {
     std::lock_guard lock(control_mutex_);
+    if (stopping_ && req.path() != "/healthz") {
+      HttpResponse res = error_response(
+          503, ErrorKind::kRefused,
+          "the daemon is shutting down; retry against the next one");
+      res.headers["Retry-After"] = "5";
+      return res;
+    }
     return route(req);
   } catch (const Error& e) {
     return error_response(e);
@@ -134,8 +141,15 @@ HttpResponse ApiRouter::readiness() const {
                         {"plugins_loaded", host_.runner_stats().size()}});
 }
 
+void ApiRouter::begin_shutdown() {
+  std::lock_guard lock(control_mutex_);
+  stopping_ = true;
+  ready_.store(false);
+}
+
 void ApiRouter::refresh_folder() {
   std::lock_guard lock(control_mutex_);  // the Host's controlling thread
+  if (stopping_) return;
   for (const std::string& key : host_.refresh_folder()) {
     spdlog::info(
         "found new plugin {} in {}; it stays disabled until `eventhost "

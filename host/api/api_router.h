@@ -46,6 +46,11 @@ class ApiRouter {
   // /readyz answers 200 once the daemon calls this after start.
   void set_ready(bool ready) { ready_.store(ready); }
 
+  // From now on every request but GET /healthz gets 503 and the Host is
+  // no longer touched, so the daemon may stop it. Waits for a request in
+  // progress to finish.
+  void begin_shutdown();
+
  private:
   HttpResponse route(const HttpRequest& request);
   HttpResponse post_events(const HttpRequest& request);
@@ -62,6 +67,7 @@ class ApiRouter {
   const std::string token_;
   std::mutex control_mutex_;  // held for every call into the Host
   std::atomic<bool> ready_{false};
+  bool stopping_ = false;  // GUARDED_BY(control_mutex_)
 };
 
 }  // namespace eventhost

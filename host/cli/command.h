@@ -45,6 +45,7 @@ std::vector<Command> plugins_session_commands();
 std::vector<Command> emit_commands();
 std::vector<Command> events_commands();
 std::vector<Command> level_commands();
+std::vector<Command> run_commands();
 
 // Runs the eventhost command line; returns the process exit status.
 int run_command_line(int argc, char** argv);

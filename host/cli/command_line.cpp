@@ -20,7 +20,7 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> all;
   for (auto family : {plugins_commands, plugins_session_commands, emit_commands,
-                      events_commands, level_commands}) {
+                      events_commands, level_commands, run_commands}) {
     for (Command& c : family()) all.push_back(std::move(c));
   }
   return all;
@@ -142,7 +142,8 @@ void print_global_help(const std::vector<Command>& all) {
          "  eventhost plugins configure recorder path=/tmp/events.txt\n"
          "  eventhost plugins enable recorder\n"
          "  eventhost emit channel.created '{\"channel_id\": 7}'\n"
-         "  eventhost level set CRITICAL\n\n"
+         "  eventhost level set CRITICAL\n"
+         "  eventhost run --listen 127.0.0.1:8080\n\n"
       << global_options_description()
       << "  --version             print the host and plugin ABI versions\n\n"
          "Environment:\n"

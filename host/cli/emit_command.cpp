@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/delivery_log.h"
 #include "cli/emit_ndjson.h"
+#include "cli/emit_remote.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "cli/session.h"
@@ -104,6 +105,9 @@ int emit_one(const Invocation& inv) {
   }
   const std::string event = inv.vm["event"].as<std::string>();
   const std::string payload = read_payload(inv);
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return emit_one_remote(inv, *daemon, event, payload);
+  }
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
   DeliveryLog log;
   Host host(host_options(inv.globals, log.observer()));
@@ -133,6 +137,9 @@ int emit(const Invocation& inv) {
       throw Error(ErrorKind::kUsage,
                   "give either EVENT [PAYLOAD] or --ndjson FILE, not both");
     }
+    if (auto daemon = connect_daemon(inv.globals)) {
+      return emit_ndjson_remote(inv, *daemon);
+    }
     return emit_ndjson(inv);
   }
   return emit_one(inv);
@@ -157,6 +164,10 @@ std::vector<Command> emit_commands() {
       "blank lines are skipped, a bad line is reported with its number and\n"
       "does not stop the others. It exits with 4 if any line was rejected,\n"
       "else 6 if any delivery failed.\n\n"
+      "With a daemon running (`eventhost run` on the same state), the\n"
+      "events go to it and are delivered there: emit prints the id each\n"
+      "got and does not wait for the plugins; --ndjson - streams stdin to\n"
+      "it as lines arrive.\n\n"
       "Examples:\n"
       "  eventhost emit channel.created '{\"channel_id\": 7}'\n"
       "  echo '{\"username\": \"bob\"}' | eventhost emit auth.login_failed -\n"

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "cli/session.h"
+#include "core/event_document.h"
 
 namespace eventhost::cli {
 namespace {
@@ -24,24 +25,6 @@ struct Summary {
   bool all_finished = true;
 };
 
-// The event name and payload text of one line; throws Error(kInvalidInput)
-// saying what is wrong with it.
-std::pair<std::string, std::string> parse_line(const std::string& line) {
-  const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded()) {
-    throw Error(ErrorKind::kInvalidInput, "not valid JSON");
-  }
-  if (!j.is_object() || !j.contains("event") || !j["event"].is_string()) {
-    throw Error(ErrorKind::kInvalidInput,
-                "expected {\"event\": \"<name>\", \"data\": {...}}");
-  }
-  if (j.contains("data") && !j["data"].is_object()) {
-    throw Error(ErrorKind::kInvalidInput, "\"data\" must be a JSON object");
-  }
-  return {j["event"].get<std::string>(),
-          j.contains("data") ? j["data"].dump() : "{}"};
-}
-
 bool is_blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }
@@ -49,7 +32,7 @@ bool is_blank(const std::string& line) {
 void emit_line(Host& host, const std::string& line, std::size_t number,
                Summary& summary) {
   try {
-    const auto [event, payload] = parse_line(line);
+    const auto [event, payload] = parse_event_document(line);
     const EmitOutcome outcome =
         host.emit(event, payload, Dispatcher::Overflow::kWait);
     if (outcome.suppressed) {

@@ -4,26 +4,50 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/daemon_client.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 
 namespace eventhost::cli {
 namespace {
 
-int get_level(const Invocation& inv) {
+nlohmann::json fetch_level(const Invocation& inv) {
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return daemon->call("GET", "/api/level");
+  }
   Host host(host_options(inv.globals));
   const LevelResolution& level = host.level();
+  return {{"level", to_string(level.level)},
+          {"source", level.source},
+          {"warnings", level.warnings}};
+}
+
+int get_level(const Invocation& inv) {
+  const nlohmann::json level = fetch_level(inv);
   if (inv.globals.json) {
-    print_json({{"level", to_string(level.level)},
-                {"source", level.source},
-                {"warnings", level.warnings}});
+    print_json(level);
     return kExitOk;
   }
-  std::cout << to_string(level.level) << " (from " << level.source << ")\n";
-  for (const std::string& warning : level.warnings) {
-    std::cout << "warning: " << warning << "\n";
+  std::cout << level.value("level", "?") << " (from "
+            << level.value("source", "?") << ")\n";
+  for (const auto& warning : level["warnings"]) {
+    std::cout << "warning: " << warning.get<std::string>() << "\n";
   }
   return kExitOk;
+}
+
+// Stores the level in the running daemon (which applies it at once) or
+// in the state file; returns {"stored", "level", "source"}.
+nlohmann::json store_level(const Invocation& inv, EventLevel level) {
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return daemon->call("PUT", "/api/level",
+                        nlohmann::json{{"level", to_string(level)}}.dump());
+  }
+  Host host(host_options(inv.globals));
+  host.set_level(level);
+  return {{"stored", to_string(level)},
+          {"level", to_string(host.level().level)},
+          {"source", host.level().source}};
 }
 
 int set_level(const Invocation& inv) {
@@ -34,20 +58,18 @@ int set_level(const Invocation& inv) {
                                        "'; use one of NONE, CRITICAL, "
                                        "SYSTEM, FULL");
   }
-  Host host(host_options(inv.globals));
-  host.set_level(*level);
-  if (host.level().source == "environment") {
+  const nlohmann::json result = store_level(inv, *level);
+  if (result.value("source", "") == "environment") {
     // Said on stderr whatever the log level: the user's change has no
     // effect yet, which they would otherwise not notice.
     std::cerr << "eventhost: warning: EVENTHOST_EVENT_LEVEL="
-              << std::getenv("EVENTHOST_EVENT_LEVEL")
-              << " is set and overrides the stored level " << to_string(*level)
-              << " until it is unset\n";
+              << result.value("level", "?")
+              << " is set (in the environment of the "
+              << "process that applies it) and overrides the stored level "
+              << to_string(*level) << " until it is unset\n";
   }
   if (inv.globals.json) {
-    print_json({{"stored", to_string(*level)},
-                {"level", to_string(host.level().level)},
-                {"source", host.level().source}});
+    print_json(result);
   } else {
     std::cout << "event level set to " << to_string(*level) << "\n";
   }

@@ -1,42 +1,79 @@
 // `eventhost plugins list` and `eventhost plugins info`: what is in the
-// plugins folder, read as data. Neither runs any plugin code.
+// plugins folder, read as data. Neither runs any plugin code. With a
+// daemon running they show what it has loaded, live figures included.
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/daemon_client.h"
 #include "cli/plugin_text.h"
 
 namespace eventhost::cli {
 namespace {
 
-int list_plugins(const Invocation& inv) {
+// What the daemon shows, or what the state file and folder say when no
+// daemon runs: the same JSON either way, so the text is the same too.
+nlohmann::json fetch_plugins(const Invocation& inv) {
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return daemon->call("GET", "/api/plugins");
+  }
   Host host(host_options(inv.globals));
-  const std::vector<PluginView> views = host.plugins();
+  nlohmann::json out = nlohmann::json::array();
+  for (const PluginView& view : host.plugins()) {
+    out.push_back(plugin_json(host.catalogue(), view));
+  }
+  return out;
+}
+
+nlohmann::json fetch_plugin(const Invocation& inv, const std::string& key) {
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return daemon->call("GET", "/api/plugins/" + url_segment(key));
+  }
+  Host host(host_options(inv.globals));
+  return plugin_json(host.catalogue(), host.plugin(key));
+}
+
+std::string text_of(const nlohmann::json& j, const char* member,
+                    const std::string& fallback = "-") {
+  return j.contains(member) && j[member].is_string()
+             ? j[member].get<std::string>()
+             : fallback;
+}
+
+std::vector<std::string> strings_of(const nlohmann::json& j,
+                                    const char* member) {
+  std::vector<std::string> out;
+  if (!j.contains(member)) return out;
+  for (const auto& item : j[member]) {
+    out.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+  }
+  return out;
+}
+
+int list_plugins(const Invocation& inv) {
+  const nlohmann::json plugins = fetch_plugins(inv);
   if (inv.globals.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const PluginView& view : views) {
-      out.push_back(plugin_json(host.catalogue(), view));
-    }
-    print_json(out);
+    print_json(plugins);
     return kExitOk;
   }
-  if (views.empty()) {
+  if (plugins.empty()) {
     std::cout << "no plugins in " << inv.globals.plugins_dir.string() << "\n";
     return kExitOk;
   }
   Table table({"KEY", "NAME", "VERSION", "ENABLED", "STATUS", "HANDLES"});
   std::vector<std::string> reasons;
-  for (const PluginView& view : views) {
-    const Manifest* m = view.file.manifest ? &*view.file.manifest : nullptr;
-    table.add_row({view.key, m ? m->name : "-", m ? m->version : "-",
-                   view.enabled ? "yes" : "no", short_status(view.status),
-                   join(handled_events(host.catalogue(), view))});
-    if (view.status.find(':') != std::string::npos) {
-      reasons.push_back(view.key + ": " + view.status);
+  for (const nlohmann::json& p : plugins) {
+    const std::string key = text_of(p, "key");
+    const std::string status = text_of(p, "status");
+    table.add_row({key, text_of(p, "name"), text_of(p, "version"),
+                   p.value("enabled", false) ? "yes" : "no",
+                   short_status(status), join(strings_of(p, "handles"))});
+    if (status.find(':') != std::string::npos) {
+      reasons.push_back(key + ": " + status);
     }
-    for (const std::string& warning : view.warnings) {
-      reasons.push_back(view.key + ": warning: " + warning);
+    for (const std::string& warning : strings_of(p, "warnings")) {
+      reasons.push_back(key + ": warning: " + warning);
     }
   }
   table.print();
@@ -45,108 +82,132 @@ int list_plugins(const Invocation& inv) {
   return kExitOk;
 }
 
-void print_manifest_summary(const PluginView& view) {
+void print_manifest_summary(const nlohmann::json& p) {
   Table about({"FIELD", "VALUE"});
-  if (const auto& m = view.file.manifest) {
-    about.add_row({"name", m->name});
-    about.add_row({"version", m->version});
-    about.add_row({"description", m->description});
-    about.add_row({"priority", to_string(m->priority)});
-    if (m->host_version)
-      about.add_row({"host version", m->host_version->text()});
+  if (p.contains("manifest")) {
+    const nlohmann::json& m = p["manifest"];
+    about.add_row({"name", text_of(p, "name")});
+    about.add_row({"version", text_of(p, "version")});
+    about.add_row({"description", text_of(p, "description", "")});
+    about.add_row({"priority", text_of(p, "priority")});
+    if (m.contains("host_version"))
+      about.add_row({"host version", display_value(m["host_version"])});
   }
-  about.add_row({"file", view.file.path.string()});
-  about.add_row({"enabled", view.enabled ? "yes" : "no"});
-  about.add_row({"status", view.status});
-  if (view.state && !view.state->sha256.empty()) {
-    about.add_row({"sha256 pinned", view.state->sha256});
+  about.add_row({"file", text_of(p, "file")});
+  about.add_row({"enabled", p.value("enabled", false) ? "yes" : "no"});
+  about.add_row({"status", text_of(p, "status")});
+  if (!text_of(p, "sha256_pinned", "").empty()) {
+    about.add_row({"sha256 pinned", text_of(p, "sha256_pinned")});
   }
   about.print();
 }
 
-void print_settings(const PluginView& view) {
-  const Manifest& m = *view.file.manifest;
+void print_settings(const nlohmann::json& p) {
   std::cout << "\nSettings:\n";
-  if (m.settings.empty()) {
+  const nlohmann::json fields =
+      p["manifest"].value("settings", nlohmann::json::array());
+  if (fields.empty()) {
     std::cout << "  (none)\n";
     return;
   }
+  const nlohmann::json& current = p["settings"];
   Table table({"ID", "TYPE", "VALUE", "DEFAULT", "HELP"});
-  for (const SettingField& field : m.settings) {
-    auto current = view.settings.find(field.id);
-    table.add_row(
-        {field.id, field.type,
-         current == view.settings.end() ? "" : display_value(current->second),
-         display_value(field.default_value), field.help});
+  for (const nlohmann::json& field : fields) {
+    const std::string id = text_of(field, "id");
+    table.add_row({id, text_of(field, "type"),
+                   current.contains(id) ? display_value(current[id]) : "",
+                   field.contains("default") ? display_value(field["default"])
+                                             : "",
+                   text_of(field, "help", "")});
   }
   table.print("  ");
 }
 
-void print_actions_and_events(const PluginView& view) {
-  const Manifest& m = *view.file.manifest;
+void print_actions_and_events(const nlohmann::json& p) {
+  const nlohmann::json& m = p["manifest"];
   std::cout << "\nActions:\n";
-  if (m.actions.empty()) std::cout << "  (none)\n";
-  for (const ActionSpec& action : m.actions) {
-    std::cout << "  " << action.id << "  " << action.label
-              << (action.description.empty() ? "" : " -- " + action.description)
-              << "\n";
+  const nlohmann::json actions = m.value("actions", nlohmann::json::array());
+  if (actions.empty()) std::cout << "  (none)\n";
+  for (const nlohmann::json& action : actions) {
+    const std::string description = text_of(action, "description", "");
+    std::cout << "  " << text_of(action, "id") << "  "
+              << text_of(action, "label", "")
+              << (description.empty() ? "" : " -- " + description) << "\n";
   }
   std::cout << "\nDeclared events:\n";
-  if (m.events.empty()) std::cout << "  (none)\n";
-  for (const EventSpec& event : m.events) {
-    std::cout << "  " << event.name << " (" << to_string(event.level)
-              << ") fields: " << join(event.fields) << "\n";
+  const nlohmann::json events = m.value("events", nlohmann::json::array());
+  if (events.empty()) std::cout << "  (none)\n";
+  for (const nlohmann::json& event : events) {
+    std::cout << "  " << text_of(event, "name") << " ("
+              << text_of(event, "level", "FULL")
+              << ") fields: " << join(strings_of(event, "fields")) << "\n";
   }
 }
 
-void print_handlers(const Catalogue& catalogue, const PluginView& view) {
+// "handles" lists the event of each handler in "handlers" order (the
+// symbol itself when no event matches), then the catch-all's patterns.
+void print_handlers(const nlohmann::json& p) {
   std::cout << "\nHandlers:\n";
-  if (view.file.handler_symbols.empty() && !view.file.has_catch_all) {
-    std::cout << "  (none)\n";
+  const std::vector<std::string> symbols = strings_of(p, "handlers");
+  const std::vector<std::string> handles = strings_of(p, "handles");
+  const bool catch_all = p.value("catch_all", false);
+  if (symbols.empty() && !catch_all) std::cout << "  (none)\n";
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const bool known = i < handles.size() && handles[i] != symbols[i];
+    std::cout << "  " << symbols[i] << " -> "
+              << (known ? handles[i] : "(no known event)") << "\n";
   }
-  for (const std::string& symbol : view.file.handler_symbols) {
-    const EventSpec* spec = catalogue.find_by_symbol(symbol);
-    std::cout << "  " << symbol << " -> "
-              << (spec ? spec->name : "(no known event)") << "\n";
-  }
-  if (view.file.has_catch_all) {
-    const auto& patterns = view.file.manifest->subscribe;
-    std::cout << "  eh_on_any_event -> " << join(patterns) << "\n";
+  if (catch_all && handles.size() > symbols.size()) {
+    std::string patterns = handles.back();
+    patterns = patterns.substr(0, patterns.rfind(" (catch-all)"));
+    std::cout << "  eh_on_any_event -> " << patterns << "\n";
   }
 }
 
-void print_warnings(const PluginView& view) {
-  if (view.warnings.empty()) return;
+void print_warnings(const nlohmann::json& p) {
+  const std::vector<std::string> warnings = strings_of(p, "warnings");
+  if (warnings.empty()) return;
   std::cout << "\nWarnings:\n";
-  for (const std::string& warning : view.warnings) {
+  for (const std::string& warning : warnings) {
     std::cout << "  " << warning << "\n";
   }
 }
 
-void print_counters(const PluginCounters& c) {
+void print_counters(const nlohmann::json& p) {
+  const nlohmann::json& c = p["counters"];
   std::cout << "\nCounters:\n"
-            << "  delivered " << c.delivered << "  failed " << c.failed
-            << "  exceptions " << c.exceptions << "  timeouts " << c.timeouts
-            << "  dropped " << c.dropped << "\n";
-  if (!c.last_error.empty()) {
-    std::cout << "  last error: " << c.last_error << "\n";
+            << "  delivered " << c.value("delivered", 0) << "  failed "
+            << c.value("failed", 0) << "  exceptions "
+            << c.value("exceptions", 0) << "  timeouts "
+            << c.value("timeouts", 0) << "  dropped " << c.value("dropped", 0)
+            << "\n";
+  if (!text_of(c, "last_error", "").empty()) {
+    std::cout << "  last error: " << text_of(c, "last_error") << "\n";
+  }
+  if (p.contains("live") && p["live"].value("loaded", false)) {
+    const nlohmann::json& l = p["live"];
+    std::cout << "  in the running daemon: delivered "
+              << l.value("delivered", 0) << "  failed " << l.value("failed", 0)
+              << "  timeouts " << l.value("timeouts", 0) << "  dropped "
+              << l.value("dropped", 0) << "  queue "
+              << l.value("queue_depth", 0) << "  breaker "
+              << text_of(l, "breaker") << "\n";
   }
 }
 
 int plugin_info(const Invocation& inv) {
-  Host host(host_options(inv.globals));
-  const PluginView view = host.plugin(inv.vm["key"].as<std::string>());
+  const nlohmann::json p = fetch_plugin(inv, inv.vm["key"].as<std::string>());
   if (inv.globals.json) {
-    print_json(plugin_json(host.catalogue(), view));
+    print_json(p);
     return kExitOk;
   }
-  print_manifest_summary(view);
-  print_warnings(view);
-  if (view.file.manifest) {
-    print_settings(view);
-    print_actions_and_events(view);
-    print_handlers(host.catalogue(), view);
-    print_counters(view.counters);
+  print_manifest_summary(p);
+  print_warnings(p);
+  if (p.contains("manifest")) {
+    print_settings(p);
+    print_actions_and_events(p);
+    print_handlers(p);
+    print_counters(p);
   }
   return kExitOk;
 }

@@ -1,9 +1,11 @@
-// `eventhost plugins enable|disable|configure|run`: changes to plugins,
-// made in a short session so they apply to the loaded plugins at once and
+// `eventhost plugins enable|disable|configure|run`: changes to plugins.
+// With a daemon running they are made in it, live. Without one they are
+// made in a short session, so they apply to the loaded plugins at once and
 // the other plugins hear of them (plugin.enabled, plugin.configured, ...).
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/daemon_client.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "cli/plugin_text.h"
@@ -16,7 +18,35 @@ std::string key_of(const Invocation& inv) {
   return inv.vm["key"].as<std::string>();
 }
 
+// With a daemon running, the change is made in it; the answer is the
+// plugin's JSON, so the output is the same as without one.
+int enable_remote(const Invocation& inv, DaemonClient& daemon) {
+  const std::string key = key_of(inv);
+  const HttpResponse res =
+      daemon.send("POST", "/api/plugins/" + url_segment(key) + "/enable", "",
+                  "application/json");
+  if (res.status / 100 != 2) {
+    const auto body = nlohmann::json::parse(res.body, nullptr, false);
+    if (!body.is_object() || !body.value("enabled", false)) {
+      throw_api_error(res);
+    }
+    print_error(body.value("error", res.body));  // enabled, did not start
+    return kExitRuntime;
+  }
+  const auto view = nlohmann::json::parse(res.body);
+  if (inv.globals.json) {
+    print_json(view);
+  } else {
+    std::cout << "enabled " << key << " (sha256 "
+              << short_sha(view.value("sha256_pinned", "")) << ")\n";
+  }
+  return kExitOk;
+}
+
 int enable_plugin(const Invocation& inv) {
+  if (auto daemon = connect_daemon(inv.globals)) {
+    return enable_remote(inv, *daemon);
+  }
   Host host(host_options(inv.globals));
   start_session(host, false);
   const std::string key = key_of(inv);
@@ -43,14 +73,22 @@ int enable_plugin(const Invocation& inv) {
 }
 
 int disable_plugin(const Invocation& inv) {
-  Host host(host_options(inv.globals));
-  start_session(host, false);
   const std::string key = key_of(inv);
-  const bool was_enabled = host.plugin(key).enabled;
-  const PluginView view = host.disable(key);
-  finish_session(host, kDefaultWait, kExitRuntime);
+  bool was_enabled = false;
+  nlohmann::json view;
+  if (auto daemon = connect_daemon(inv.globals)) {
+    const std::string target = "/api/plugins/" + url_segment(key);
+    was_enabled = daemon->call("GET", target).value("enabled", false);
+    view = daemon->call("POST", target + "/disable");
+  } else {
+    Host host(host_options(inv.globals));
+    start_session(host, false);
+    was_enabled = host.plugin(key).enabled;
+    view = plugin_json(host.catalogue(), host.disable(key));
+    finish_session(host, kDefaultWait, kExitRuntime);
+  }
   if (inv.globals.json) {
-    print_json(plugin_json(host.catalogue(), view));
+    print_json(view);
   } else {
     std::cout << (was_enabled ? "disabled " + key
                               : key + " was not enabled; it stays disabled")
@@ -74,20 +112,28 @@ std::map<std::string, std::string> parse_assignments(
   return assignments;
 }
 
-void print_settings(const PluginView& view, bool json) {
+void print_settings(const std::string& key, const nlohmann::json& settings,
+                    bool json) {
   if (json) {
-    print_json(nlohmann::json(view.settings));
+    print_json(settings);
     return;
   }
-  if (view.settings.empty()) {
-    std::cout << view.key << " has no settings\n";
+  if (settings.empty()) {
+    std::cout << key << " has no settings\n";
     return;
   }
   Table table({"SETTING", "VALUE"});
-  for (const auto& [id, value] : view.settings) {
+  for (const auto& [id, value] : settings.items()) {
     table.add_row({id, display_value(value)});
   }
   table.print();
+}
+
+nlohmann::json configure_remote(DaemonClient& daemon, const std::string& key,
+                                const std::map<std::string, std::string>& a) {
+  const std::string target = "/api/plugins/" + url_segment(key) + "/settings";
+  if (a.empty()) return daemon.call("GET", target);
+  return daemon.call("PUT", target, nlohmann::json(a).dump());
 }
 
 int configure_plugin(const Invocation& inv) {
@@ -96,26 +142,41 @@ int configure_plugin(const Invocation& inv) {
                          ? inv.vm["assignments"].as<std::vector<std::string>>()
                          : std::vector<std::string>{};
   const auto assignments = parse_assignments(words);
+  if (auto daemon = connect_daemon(inv.globals)) {
+    print_settings(key, configure_remote(*daemon, key, assignments),
+                   inv.globals.json);
+    return kExitOk;
+  }
   Host host(host_options(inv.globals));
   if (assignments.empty()) {
-    print_settings(host.plugin(key), inv.globals.json);
+    print_settings(key, host.plugin(key).settings, inv.globals.json);
     return kExitOk;
   }
   start_session(host, false);
   const PluginView view = host.configure(key, assignments);
   finish_session(host, kDefaultWait, kExitRuntime);
-  print_settings(view, inv.globals.json);
+  print_settings(key, view.settings, inv.globals.json);
   return kExitOk;
 }
 
 int run_action(const Invocation& inv) {
   const std::string key = key_of(inv);
   const std::string action = inv.vm["action"].as<std::string>();
-  Host host(host_options(inv.globals));
-  start_session(host, false);
-  const std::string result =
-      host.run_action(key, action, inv.vm["params"].as<std::string>());
-  finish_session(host, kDefaultWait, kExitRuntime);
+  const std::string params = inv.vm["params"].as<std::string>();
+  std::string result;
+  if (auto daemon = connect_daemon(inv.globals)) {
+    result = daemon
+                 ->call("POST",
+                        "/api/plugins/" + url_segment(key) + "/actions/" +
+                            url_segment(action),
+                        params)
+                 .value("result", "");
+  } else {
+    Host host(host_options(inv.globals));
+    start_session(host, false);
+    result = host.run_action(key, action, params);
+    finish_session(host, kDefaultWait, kExitRuntime);
+  }
   if (inv.globals.json) {
     print_json({{"plugin", key}, {"action", action}, {"result", result}});
   } else if (!result.empty()) {

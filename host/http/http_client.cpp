@@ -103,14 +103,4 @@ HttpResponse HttpConnection::send(
   return res;
 }
 
-bool unix_socket_answers(const std::filesystem::path& path) {
-  std::error_code exists_ec;
-  if (!std::filesystem::exists(path, exists_ec)) return false;
-  asio::io_context io;
-  unix_socket::socket s(io);
-  error_code ec;
-  s.connect(unix_socket::endpoint(path.string()), ec);
-  return !ec;
-}
-
 }  // namespace eventhost

@@ -42,7 +42,4 @@ class HttpConnection {
   std::unique_ptr<Impl> impl_;
 };
 
-// True if something accepts connections on the Unix socket at `path`.
-bool unix_socket_answers(const std::filesystem::path& path);
-
 }  // namespace eventhost

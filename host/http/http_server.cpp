@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "stream/event_stream.h"
+#include "stream/sse.h"
 
 namespace eventhost {
 
@@ -219,7 +220,7 @@ class SseSession : public Connection,
     if (writing_ || closing_) return;
     std::string text = std::move(pending_);
     pending_.clear();
-    for (const StreamEvent& e : subscriber_->take()) text += format_sse(e);
+    for (const StreamEventPtr& e : subscriber_->take()) text += format_sse(*e);
     if (subscriber_->overflowed() && !finish_after_write_) {
       text += sse_event(
           "overflow",
@@ -344,7 +345,8 @@ class Session : public Connection,
                     {}},
                    false);
     }
-    if (ec && ec.category() == http::error::end_of_stream.category() &&
+    if (ec && ec.category() ==
+                  make_error_code(http::error::end_of_stream).category() &&
         ec != http::error::end_of_stream) {
       return write({400, "application/json",
                     json_error("malformed HTTP request: " + ec.message()), {}},

@@ -1,0 +1,20 @@
+// The JSON form of one event as front ends receive it -- a request body,
+// an NDJSON line, a stdin line: {"event": "channel.created", "data": {...}}
+// ("data" optional, an object).
+//
+// Thread-safety: a free function on values.
+// Errors: throws Error(kInvalidInput) saying what is wrong: not JSON (with
+// the byte offset), not an object, no "event" string, "data" not an
+// object, or an unknown member.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace eventhost {
+
+// The event name and the payload as JSON text ("{}" if absent).
+std::pair<std::string, std::string> parse_event_document(
+    const std::string& text);
+
+}  // namespace eventhost

@@ -1,0 +1,206 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "api/api_router.h"
+#include "api/daemon_metrics.h"
+#include "common/error.h"
+#include "daemon/daemon_paths.h"
+#include "daemon/line_ingress.h"
+#include "daemon/token.h"
+#include "eventhost/version.h"
+#include "http/http_server.h"
+#include "stream/event_stream.h"
+
+namespace eventhost {
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// Blocked before any thread starts, so every thread inherits the mask and
+// the signals are only ever taken by sigwait() in the main thread.
+void block_stop_signals() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is not fatal
+}
+
+// Waits for SIGTERM or SIGINT; SIGHUP asks for an immediate folder rescan.
+int wait_for_stop(ApiRouter& router) {
+  const sigset_t set = stop_signals();
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&set, &signal) != 0) continue;
+    if (signal != SIGHUP) return signal;
+    spdlog::info("SIGHUP: rescanning the plugins folder");
+    router.refresh_folder();
+  }
+}
+
+// Rescans the plugins folder every `interval` until stopped.
+class FolderWatch {
+ public:
+  FolderWatch(ApiRouter& router, std::chrono::milliseconds interval)
+      : thread_([this, &router, interval] {
+          std::unique_lock lock(mutex_);
+          while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
+            lock.unlock();
+            router.refresh_folder();
+            lock.lock();
+          }
+        }) {}
+  ~FolderWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mutex_)
+  std::thread thread_;
+};
+
+void write_daemon_info(const std::filesystem::path& path,
+                       const std::string& host, std::uint16_t port,
+                       const DaemonOptions& options,
+                       const std::filesystem::path& token_file) {
+  const std::string url = "http://" +
+                          (host.find(':') != std::string::npos
+                               ? "[" + host + "]"
+                               : host) +
+                          ":" + std::to_string(port);
+  const nlohmann::json info = {
+      {"pid", ::getpid()},
+      {"version", kHostVersion},
+      {"url", url},
+      {"port", port},
+      {"control_socket",
+       control_socket_path(options.host.state_path).string()},
+      {"token_file", token_file.string()}};
+  const std::filesystem::path temp = path.string() + ".tmp";
+  std::ofstream(temp) << info.dump(2) << "\n";
+  std::filesystem::rename(temp, path);  // readers never see half a file
+}
+
+HostOptions with_hooks(HostOptions host, EventStream& stream,
+                       DaemonMetrics& metrics) {
+  host.on_emitted = [&stream, &metrics](const Event& e) {
+    stream.publish({e.id, e.name, e.payload, e.emitted_at_us});
+    metrics.on_emitted(e);
+  };
+  auto previous = std::move(host.observer);
+  host.observer = [&metrics, previous](const DeliveryResult& r) {
+    metrics.on_delivery(r);
+    if (previous) previous(r);
+  };
+  return host;
+}
+
+}  // namespace
+
+std::pair<std::string, std::uint16_t> parse_listen_address(
+    const std::string& text) {
+  const auto colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text =
+      colon == std::string::npos ? "" : text.substr(colon + 1);
+  const bool digits =
+      !port_text.empty() &&
+      port_text.find_first_not_of("0123456789") == std::string::npos &&
+      port_text.size() <= 5;
+  if (host.empty() || !digits || std::stoul(port_text) > 65535) {
+    throw Error(ErrorKind::kUsage,
+                "invalid --listen '" + text +
+                    "': use HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080 "
+                    "(port 0 picks a free one)");
+  }
+  return {host, static_cast<std::uint16_t>(std::stoul(port_text))};
+}
+
+int run_daemon(const DaemonOptions& options) {
+  block_stop_signals();
+  const auto [listen_host, listen_port] = parse_listen_address(options.listen);
+  const std::filesystem::path token_file =
+      options.token_file.empty() ? default_token_path(options.host.state_path)
+                                 : options.token_file;
+  EventStream stream({options.stream_ring, options.client_queue});
+  DaemonMetrics metrics;
+  Host host(with_hooks(options.host, stream, metrics));
+  ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
+
+  HttpServerOptions http;
+  http.host = listen_host;
+  http.port = listen_port;
+  http.control_socket = control_socket_path(options.host.state_path);
+  http.body_limit = options.max_body;
+  http.heartbeat = options.heartbeat;
+  HttpServer server(
+      http, [&router](const HttpRequest& r) { return router.handle(r); },
+      stream);
+  // Bind before loading plugins: a port in use or a second daemon on the
+  // same state is refused before any plugin code runs.
+  server.start();
+
+  if (const auto& crash = host.unclean_previous_run()) spdlog::warn("{}", *crash);
+  const auto problems = host.start(true);
+  metrics.watch(host, stream);
+  const auto info_path = daemon_info_path(options.host.state_path);
+  write_daemon_info(info_path, listen_host, server.port(), options,
+                    token_file);
+  router.set_ready(true);
+  spdlog::info(
+      "eventhost {} ready: http://{}:{}, control socket {}, {} plugin(s) "
+      "loaded{}",
+      kHostVersion, listen_host, server.port(), http.control_socket.string(),
+      host.runner_stats().size(),
+      problems.empty() ? ""
+                       : ", " + std::to_string(problems.size()) +
+                             " could not be loaded");
+
+  std::optional<LineIngress> ingress;
+  if (options.read_stdin) ingress.emplace(host, STDIN_FILENO).start();
+  int signal = 0;
+  {
+    FolderWatch watch(router, options.rescan_interval);
+    signal = wait_for_stop(router);
+    spdlog::info("{}: stopping; draining in-flight deliveries (grace {} ms)",
+                 strsignal(signal), options.host.shutdown_grace.count());
+    router.begin_shutdown();
+  }
+  if (ingress) ingress->stop();
+  const Host::StopReport report = host.stop();
+  server.stop();
+  std::error_code ignored;
+  std::filesystem::remove(info_path, ignored);
+  if (!report.clean) {
+    spdlog::error("stopped with deliveries still running in: {}",
+                  fmt::join(report.busy, ", "));
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace eventhost
