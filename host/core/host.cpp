@@ -9,6 +9,7 @@
 #include "catalogue/payload.h"
 #include "common/error.h"
 #include "core/flight_recorder.h"
+#include "core/plugin_check.h"
 #include "eventhost/version.h"
 
 namespace eventhost {
@@ -75,16 +76,9 @@ void Host::rescan() {
   Catalogue merged = Catalogue::builtin();
   declared_event_problems_.clear();
   for (const PluginFile& file : files_) {
-    if (!file.usable() || file.manifest->events.empty()) continue;
-    Catalogue candidate = merged;
-    candidate.add(file.manifest->events);
-    try {
-      candidate.validate();
-      merged = std::move(candidate);
-    } catch (const Error& e) {
-      declared_event_problems_[file.path.string()] =
-          std::string("its declared events clash with the catalogue: ") +
-          e.what();
+    std::string clash = merge_declared_events(file, merged);
+    if (!clash.empty()) {
+      declared_event_problems_[file.path.string()] = std::move(clash);
     }
   }
   catalogue_ = std::move(merged);
@@ -110,7 +104,7 @@ std::vector<PluginView> Host::plugins() const {
     PluginView view = make_plugin_view(
         file, *state_, it == declared_event_problems_.end() ? "" : it->second,
         same_key);
-    for (std::string& warning : symbol_warnings(file, catalogue_)) {
+    for (std::string& warning : handler_warnings(file, catalogue_)) {
       view.warnings.push_back(std::move(warning));
     }
     views.push_back(std::move(view));
