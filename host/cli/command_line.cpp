@@ -19,9 +19,9 @@ namespace {
 
 std::vector<Command> all_commands() {
   std::vector<Command> all;
-  for (auto family : {plugins_commands, plugins_session_commands, emit_commands,
-                      events_commands, level_commands,
-                      plugins_authoring_commands}) {
+  for (auto family : {plugins_commands, plugins_session_commands,
+                      plugins_authoring_commands, emit_commands,
+                      events_commands, level_commands}) {
     for (Command& c : family()) all.push_back(std::move(c));
   }
   return all;
