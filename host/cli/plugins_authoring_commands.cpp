@@ -3,7 +3,6 @@
 // state file or a plugins folder, and validate never runs plugin code.
 #include <eventhost/plugin.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -124,11 +123,14 @@ std::string abi_text(std::uint32_t version) {
 
 nlohmann::json check_json(const PluginCheck& check, bool valid) {
   const PluginFile& f = check.file;
+  nlohmann::json handled = nlohmann::json::object();
+  for (const auto& [symbol, event] : check.handled) handled[symbol] = event;
   return {{"file", f.path.string()},
           {"valid", valid},
           {"key", f.manifest ? f.manifest->key : ""},
           {"abi_version", abi_text(f.abi_version)},
           {"handlers", f.handler_symbols},
+          {"handled", handled},
           {"catch_all", f.has_catch_all},
           {"errors", check.errors},
           {"warnings", check.warnings}};
@@ -144,19 +146,8 @@ void print_check(const PluginCheck& check, bool valid) {
   } else if (f.abi_version != 0) {
     std::cout << "  ABI " << abi_text(f.abi_version) << "\n";
   }
-  const Catalogue& catalogue = Catalogue::builtin();
-  for (const std::string& symbol : f.handler_symbols) {
-    const EventSpec* spec = catalogue.find_by_symbol(symbol);
-    const bool declared =
-        spec == nullptr && f.manifest &&
-        std::any_of(f.manifest->events.begin(), f.manifest->events.end(),
-                    [&](const EventSpec& e) {
-                      return handler_symbol(e.name) == symbol;
-                    });
-    if (spec != nullptr || declared) {
-      std::cout << "  handler " << symbol << " -> "
-                << (spec ? spec->name : "(own declared event)") << "\n";
-    }
+  for (const auto& [symbol, event] : check.handled) {
+    std::cout << "  handler " << symbol << " -> " << event << "\n";
   }
   if (f.has_catch_all) std::cout << "  handler eh_on_any_event\n";
   for (const std::string& e : check.errors)
@@ -178,7 +169,8 @@ int validate_plugins(const Invocation& inv) {
                   "no such file " + file +
                       ": pass the built plugin, e.g. build/my_plugin.so");
     }
-    const PluginCheck check = check_plugin_file(file, Catalogue::builtin());
+    const PluginCheck check = check_plugin_file(
+        file, catalogue_with_folder(inv.globals.plugins_dir, file));
     const bool valid = check.valid() && !(strict && !check.warnings.empty());
     all_valid = all_valid && valid;
     if (inv.globals.json) {

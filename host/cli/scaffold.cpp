@@ -42,17 +42,41 @@ std::string sample_payload(const EventSpec& spec) {
   return payload.dump();
 }
 
+// The payload fields as a comma-separated list, continued on new comment
+// lines (starting with `prefix`) so no generated line passes 80 columns.
+// The template puts the list after a 40-column lead-in.
+std::string field_list(const std::vector<std::string>& fields,
+                       const std::string& prefix) {
+  if (fields.empty()) return "none";
+  std::string out;
+  std::size_t column = 40;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    std::string item = fields[i] + (i + 1 < fields.size() ? "," : "");
+    if (i > 0 && column + 1 + item.size() > 78) {
+      out += "\n" + prefix;
+      column = prefix.size();
+    } else if (i > 0) {
+      out += " ";
+      ++column;
+    }
+    out += item;
+    column += item.size();
+  }
+  return out;
+}
+
 Values event_values(const ScaffoldRequest& request, const EventSpec& spec) {
   std::string suffix = spec.name;
   for (char& c : suffix) {
     if (c == '.') c = '_';
   }
-  return {{"KEY", request.key},
-          {"EVENT", spec.name},
-          {"SUFFIX", suffix},
-          {"DESCRIPTION", spec.description},
-          {"FIELDS", spec.fields.empty() ? "none" : join(spec.fields)},
-          {"SAMPLE", sample_payload(spec)}};
+  return {
+      {"KEY", request.key},
+      {"EVENT", spec.name},
+      {"SUFFIX", suffix},
+      {"DESCRIPTION", spec.description},
+      {"FIELDS", field_list(spec.fields, request.c_language ? " * " : "// ")},
+      {"SAMPLE", sample_payload(spec)}};
 }
 
 }  // namespace

@@ -57,6 +57,17 @@ std::string merge_declared_events(const PluginFile& file,
   return "";
 }
 
+Catalogue catalogue_with_folder(const std::filesystem::path& folder,
+                                const std::filesystem::path& except) {
+  Catalogue catalogue = Catalogue::builtin();
+  std::error_code ec;
+  for (const PluginFile& file : scan_plugins_folder(folder).plugins) {
+    if (std::filesystem::equivalent(file.path, except, ec)) continue;
+    merge_declared_events(file, catalogue);
+  }
+  return catalogue;
+}
+
 std::vector<std::string> handler_warnings(const PluginFile& file,
                                           const Catalogue& catalogue) {
   std::vector<std::string> warnings = symbol_warnings(file, catalogue);
@@ -83,6 +94,11 @@ PluginCheck check_plugin_file(const std::filesystem::path& path,
   const std::string clash = merge_declared_events(check.file, merged);
   if (!clash.empty()) check.errors.push_back(clash);
   check.warnings = handler_warnings(check.file, merged);
+  for (const std::string& symbol : check.file.handler_symbols) {
+    if (const EventSpec* spec = merged.find_by_symbol(symbol)) {
+      check.handled.emplace_back(symbol, spec->name);
+    }
+  }
   const auto& range = check.file.manifest->host_version;
   if (range && !range->satisfied_by(host_version)) {
     check.warnings.push_back("requires host " + range->text() +

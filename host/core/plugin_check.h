@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "catalogue/catalogue.h"
@@ -30,6 +31,9 @@ struct PluginCheck {
   PluginFile file;
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
+  // Each handler symbol that matches a known event, with that event's name
+  // (catalogue events, the file's own declared ones, those of the folder).
+  std::vector<std::pair<std::string, std::string>> handled;
 
   bool valid() const { return errors.empty(); }
 };
@@ -39,6 +43,13 @@ struct PluginCheck {
 PluginCheck check_plugin_file(const std::filesystem::path& path,
                               const Catalogue& catalogue,
                               std::string_view host_version = kHostVersion);
+
+// The built-in catalogue plus the events declared by the usable plugins in
+// `folder` (those that fit), leaving out the file `except` (the one being
+// checked), so a handler of another plugin's event is not taken for a typo.
+// A missing or refused folder gives the built-in catalogue.
+Catalogue catalogue_with_folder(const std::filesystem::path& folder,
+                                const std::filesystem::path& except);
 
 // Adds the events `file` declares to `catalogue` if they keep it valid.
 // Returns "" on success, else why not (and `catalogue` is unchanged).
