@@ -28,16 +28,25 @@
 //   thread, one at a time and in order; events a plugin emits are recorded,
 //   not delivered; nothing is persisted; the event level filter is off.
 //
-// Thread-safety: a Plugin is used by one thread. Several Plugin objects may
-// live at once (even for the same file: each is its own loaded copy only if
-// the file differs; the same file loaded twice shares its statics, as with
-// dlopen).
+// Thread-safety: a Plugin is used by one thread. A plugin that logs or
+// emits from a thread of its own is recorded safely, but read logs() and
+// emitted() only when it is quiet. Two Plugin objects of the same file
+// share the library and its statics (dlopen loads a file once), as two
+// hosts in one process would.
 // Errors: the constructor throws std::runtime_error saying why the file
-// cannot be loaded (as `eventhost plugins validate` would) or why init or
-// configure failed. feed() throws std::invalid_argument for an unknown event
-// (naming the nearest) or a payload that is not a JSON object; set() for an
-// undeclared setting or a value of the wrong type. A failing plugin call is
-// not an exception: it is reported in the Call result.
+// cannot be loaded (as `eventhost plugins validate` would, e.g. a file
+// writable by group or others) or why init or configure failed, and
+// std::invalid_argument for a setting the manifest does not declare or a
+// value of the wrong type. feed() throws std::invalid_argument for an
+// unknown event (naming the nearest; only catalogue events and the
+// plugin's own declared ones are known) or a payload that is not a JSON
+// object; set() and action() for an undeclared setting or action or a
+// value of the wrong type. A failing plugin call is not an exception: it
+// is reported in the Call result.
+//
+// Not covered yet: redelivery (every event is fed with attempt 1) and the
+// time budget's effect on a running call (a slow call is only reported as
+// "timeout" once it returns, as in the host).
 #ifndef EVENTHOST_TESTING_HPP
 #define EVENTHOST_TESTING_HPP
 
