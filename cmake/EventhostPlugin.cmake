@@ -59,6 +59,12 @@ EH_MANIFEST_PLACEMENT static const struct {
   elseif(DEFINED EVENTHOST_PLUGINS_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${EVENTHOST_PLUGINS_OUTPUT_DIR}")
   endif()
+  # The host refuses a plugin file others may write (it could be swapped
+  # for other code); under a umask of 002 the linker makes it so.
+  if(UNIX)
+    add_custom_command(TARGET ${target} POST_BUILD
+      COMMAND chmod go-w $<TARGET_FILE:${target}> VERBATIM)
+  endif()
   if(TARGET eh_warnings)
     target_link_libraries(${target} PRIVATE eh_warnings)
   endif()

@@ -41,6 +41,7 @@ struct Command {
 };
 
 std::vector<Command> plugins_commands();
+std::vector<Command> plugins_authoring_commands();
 std::vector<Command> plugins_session_commands();
 std::vector<Command> emit_commands();
 std::vector<Command> events_commands();

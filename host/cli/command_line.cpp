@@ -19,7 +19,8 @@ namespace {
 
 std::vector<Command> all_commands() {
   std::vector<Command> all;
-  for (auto family : {plugins_commands, plugins_session_commands, emit_commands,
+  for (auto family : {plugins_commands, plugins_session_commands,
+                      plugins_authoring_commands, emit_commands,
                       events_commands, level_commands, run_commands}) {
     for (Command& c : family()) all.push_back(std::move(c));
   }

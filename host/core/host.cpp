@@ -10,6 +10,7 @@
 #include "catalogue/payload.h"
 #include "common/error.h"
 #include "core/flight_recorder.h"
+#include "core/plugin_check.h"
 #include "eventhost/version.h"
 
 namespace eventhost {
@@ -101,16 +102,9 @@ void Host::rescan() {
   Catalogue merged = Catalogue::builtin();
   declared_event_problems_.clear();
   for (const PluginFile& file : files_) {
-    if (!file.usable() || file.manifest->events.empty()) continue;
-    Catalogue candidate = merged;
-    candidate.add(file.manifest->events);
-    try {
-      candidate.validate();
-      merged = std::move(candidate);
-    } catch (const Error& e) {
-      declared_event_problems_[file.path.string()] =
-          std::string("its declared events clash with the catalogue: ") +
-          e.what();
+    std::string clash = merge_declared_events(file, merged);
+    if (!clash.empty()) {
+      declared_event_problems_[file.path.string()] = std::move(clash);
     }
   }
   catalogue_.store(std::make_shared<const Catalogue>(std::move(merged)));
@@ -151,7 +145,7 @@ std::vector<PluginView> Host::plugins() const {
     PluginView view = make_plugin_view(
         file, *state_, it == declared_event_problems_.end() ? "" : it->second,
         same_key);
-    for (std::string& warning : symbol_warnings(file, catalogue())) {
+    for (std::string& warning : handler_warnings(file, catalogue())) {
       view.warnings.push_back(std::move(warning));
     }
     views.push_back(std::move(view));

@@ -1,17 +1,20 @@
 // The shipped audit_log plugin: one JSON line per event, appended to the
 // file its `path` setting names, and a clear error while it has none.
+// Loaded through eventhost/testing.hpp, as its author would test it.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <eventhost/testing.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "loaded_plugin.h"
+#include "shipped_plugin.h"
 
 namespace fs = std::filesystem;
+using eventhost::testing::Plugin;
 
 namespace {
 
@@ -34,21 +37,20 @@ std::vector<std::string> lines_of(const fs::path& file) {
   return lines;
 }
 
-std::string settings_with_path(const fs::path& path) {
-  return nlohmann::json{{"path", path.string()}}.dump();
+// A path as the JSON text of a string setting.
+std::string json_text(const fs::path& path) {
+  return nlohmann::json(path.string()).dump();
 }
 
 }  // namespace
 
 TEST_CASE("audit_log fails every event until its path is set, saying how") {
-  LoadedPlugin plugin("audit_log");
-  REQUIRE(plugin.init_rc == EH_OK);
-  REQUIRE(plugin.configure(R"({"path":""})") == EH_OK);
-  std::string payload = "{}";
-  eh_event ev = recording_host::make_event("channel.created", payload);
-  CHECK(plugin.deliver("eh_on_any_event", ev) == EH_ERR_INVALID_ARGUMENT);
-  REQUIRE(plugin.ctx.errors.size() == 1);
-  CHECK(plugin.ctx.errors[0] ==
+  Plugin plugin(shipped_plugin("audit_log"));
+  const auto call = plugin.feed("channel.created");
+  CHECK(call.symbol == "eh_on_any_event");
+  CHECK(call.outcome == "error");
+  CHECK(call.code == EH_ERR_INVALID_ARGUMENT);
+  CHECK(call.error ==
         "audit_log: set the 'path' setting: eventhost plugins configure "
         "audit_log path=/var/log/eventhost/audit.jsonl");
 }
@@ -57,16 +59,12 @@ TEST_CASE("audit_log appends one JSON line per event to its file") {
   TempDir tmp;
   fs::path file = tmp.dir / "audit.jsonl";
   std::ofstream(file) << "{\"earlier\":true}\n";
-  LoadedPlugin plugin("audit_log");
-  REQUIRE(plugin.configure(settings_with_path(file)) == EH_OK);
+  Plugin plugin(shipped_plugin("audit_log"), {{"path", json_text(file)}});
 
+  const std::int64_t at = 1700000000000000;
   std::string payload = R"({"channel_name":"News","channel_number":7})";
-  eh_event ev = recording_host::make_event("channel.created", payload);
-  REQUIRE(plugin.deliver("eh_on_any_event", ev) == EH_OK);
-  ev.id = 43;
-  ev.name = "auth.login_failed";
-  ev.level = EH_LEVEL_CRITICAL;
-  REQUIRE(plugin.deliver("eh_on_any_event", ev) == EH_OK);
+  REQUIRE(plugin.feed("channel.created", payload, {42, at}).ok());
+  REQUIRE(plugin.feed("auth.login_failed", "{}", {43, at}).ok());
 
   std::vector<std::string> lines = lines_of(file);
   REQUIRE(lines.size() == 3);
@@ -74,7 +72,7 @@ TEST_CASE("audit_log appends one JSON line per event to its file") {
   CHECK(first["id"] == 42);
   CHECK(first["event"] == "channel.created");
   CHECK(first["level"] == "FULL");
-  CHECK(first["emitted_at_us"] == 1700000000000000);
+  CHECK(first["emitted_at_us"] == at);
   CHECK(first["data"] == nlohmann::json::parse(payload));
   nlohmann::json second = nlohmann::json::parse(lines[2]);
   CHECK(second["id"] == 43);
@@ -84,8 +82,8 @@ TEST_CASE("audit_log appends one JSON line per event to its file") {
 TEST_CASE("audit_log refuses a path it cannot open, naming it") {
   TempDir tmp;
   fs::path file = tmp.dir / "missing-folder" / "audit.jsonl";
-  LoadedPlugin plugin("audit_log");
-  CHECK(plugin.configure(settings_with_path(file)) == EH_ERR_FAILED);
-  REQUIRE(plugin.ctx.errors.size() == 1);
-  CHECK(plugin.ctx.errors[0].find(file.string()) != std::string::npos);
+  Plugin plugin(shipped_plugin("audit_log"));
+  const auto call = plugin.set("path", json_text(file));
+  CHECK(call.code == EH_ERR_FAILED);
+  CHECK(call.error.find(file.string()) != std::string::npos);
 }

@@ -1,0 +1,56 @@
+# What `cmake --install` puts in place, and the Debian packages CPack makes
+# of it. Two install components, one package each:
+#   eventhost          the eventhost executable
+#   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, testing.hpp, the
+#                      testing library, the CMake package eventhost_sdk
+#                      (targets eventhost::sdk and eventhost::testing, the
+#                      function eventhost_add_plugin()) and pkg-config files
+# Everything is relative to the prefix, so an install to any folder works
+# as it is (-DCMAKE_PREFIX_PATH=<prefix> for find_package).
+include(CMakePackageConfigHelpers)
+
+set(EH_CMAKE_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/eventhost_sdk)
+
+install(TARGETS eventhost
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT eventhost)
+
+install(TARGETS eventhost_sdk eventhost_testing
+  EXPORT eventhost_sdk_targets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT eventhost-sdk-dev
+          NAMELINK_COMPONENT eventhost-sdk-dev
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin_sdk/include/eventhost
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT eventhost-sdk-dev)
+install(EXPORT eventhost_sdk_targets
+  NAMESPACE eventhost::
+  FILE eventhost_sdkTargets.cmake
+  DESTINATION ${EH_CMAKE_PACKAGE_DIR} COMPONENT eventhost-sdk-dev)
+
+configure_package_config_file(
+  ${CMAKE_CURRENT_LIST_DIR}/eventhost_sdkConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfig.cmake
+  INSTALL_DESTINATION ${EH_CMAKE_PACKAGE_DIR})
+# A plugin built against SDK 0.1 loads in any host of ABI major 1; the
+# package version follows the host's, same major and minor required while
+# the project is below 1.0.
+write_basic_package_version_file(
+  ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/EventhostPlugin.cmake
+  DESTINATION ${EH_CMAKE_PACKAGE_DIR} COMPONENT eventhost-sdk-dev)
+
+# The .pc files find the prefix from their own place (pkg-config's
+# ${pcfiledir}), so `cmake --install --prefix` anywhere needs no rewrite.
+file(RELATIVE_PATH EH_PC_TO_PREFIX
+  /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+foreach(pc eventhost-sdk eventhost-testing)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in
+    ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT eventhost-sdk-dev)
+endforeach()
+
+include(EventhostPackaging)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The SDK as an outside author gets it: install the build to a temporary
+# prefix, scaffold a C++ and a C plugin with the installed eventhost, build
+# and unit-test both out of tree against that prefix only, validate them,
+# drop them into a plugins folder, enable them, emit, and see their log
+# lines. Everything happens in a temp folder that is removed at the end.
+#
+# usage: install_scaffold_e2e.sh BUILD_DIR CMAKE_GENERATOR
+set -euo pipefail
+
+build_dir=$1
+generator=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/eventhost-sdk-e2e.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+# Nothing from the caller's eventhost set-up may leak in.
+for var in $(env | grep -o '^EVENTHOST_[A-Z_]*' || true); do unset "$var"; done
+export HOME=$work/home XDG_DATA_HOME=$work/home/data XDG_STATE_HOME=$work/home/state
+mkdir -p "$HOME"
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "install to $work/prefix"
+cmake --install "$build_dir" --prefix "$work/prefix" > install.log
+eventhost=$work/prefix/bin/eventhost
+[ -x "$eventhost" ] || fail "no installed eventhost binary"
+
+step "scaffold a C++ and a C plugin"
+"$eventhost" plugins new sdk_e2e_cpp --dir cpp \
+  --events channel.created,auth.login_failed
+"$eventhost" plugins new sdk_e2e_c --lang c --dir c \
+  --events channel.created,recording.completed
+
+for lang in cpp c; do
+  key=sdk_e2e_$lang
+  step "build and unit-test $key out of tree"
+  cmake -S $lang -B $lang/build -G "$generator" \
+    -DCMAKE_PREFIX_PATH="$work/prefix" > $lang/configure.log ||
+    { cat $lang/configure.log; fail "configuring $key"; }
+  grep -q "eventhost_sdk_DIR:PATH=$work/prefix/" $lang/build/CMakeCache.txt ||
+    fail "$key did not find eventhost_sdk in the installed prefix"
+  cmake --build $lang/build > $lang/build.log ||
+    { cat $lang/build.log; fail "building $key"; }
+  ctest --test-dir $lang/build --output-on-failure > $lang/test.log ||
+    { cat $lang/test.log; fail "unit test of $key"; }
+  "$eventhost" plugins validate --strict $lang/build/$key.so ||
+    fail "validating $key"
+done
+
+step "drop both into a plugins folder, enable, emit"
+mkdir -m 755 plugins
+install -m 644 cpp/build/sdk_e2e_cpp.so c/build/sdk_e2e_c.so plugins/
+host=("$eventhost" --plugins-dir "$work/plugins" --state "$work/state.db")
+"${host[@]}" plugins enable sdk_e2e_cpp > /dev/null
+"${host[@]}" plugins enable sdk_e2e_c > /dev/null
+"${host[@]}" plugins configure sdk_e2e_c prefix=from-c > /dev/null
+"${host[@]}" emit channel.created '{"channel_name":"News"}' \
+  > emit.out 2> emit.err || { cat emit.out emit.err; fail "emit"; }
+cat emit.out
+grep -q '\[sdk_e2e_cpp\] sdk_e2e_cpp channel.created {"channel_name":"News"}' \
+  emit.err || { cat emit.err; fail "the C++ plugin did not log the event"; }
+grep -q '\[sdk_e2e_c\] from-c channel.created {"channel_name":"News"}' \
+  emit.err || { cat emit.err; fail "the C plugin did not log the event"; }
+echo "sdk e2e: ok"
