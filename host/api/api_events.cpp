@@ -42,8 +42,8 @@ nlohmann::json outcome_json(const EmitOutcome& out) {
                       {"suppressed", out.suppressed},
                       {"queued", out.queued},
                       {"dropped", out.dropped}};
-  j["id"] = out.suppressed ? nlohmann::json(nullptr)
-                           : nlohmann::json(out.event_id);
+  j["id"] =
+      out.suppressed ? nlohmann::json(nullptr) : nlohmann::json(out.event_id);
   if (out.suppressed) {
     j["reason"] = "suppressed by event level configuration (event level " +
                   std::string(to_string(out.level)) + ")";
@@ -82,8 +82,8 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
       return error_response(400, e.kind(), e.what());
     }
     return json_response(
-        200, outcome_json(host_.emit(std::move(event),
-                                     Dispatcher::Overflow::kWait)));
+        200, outcome_json(
+                 host_.emit(std::move(event), Dispatcher::Overflow::kWait)));
   }
   std::vector<CheckedEvent> batch;
   for (auto& [number, line] : ndjson_lines(req.body)) {
@@ -91,10 +91,10 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
       batch.push_back(
           check_document(host_, line, "line " + std::to_string(number)));
     } catch (const Error& e) {
-      return error_response(400, e.kind(),
-                            std::string(e.what()) +
-                                "; nothing from this batch was emitted",
-                            {{"line", number}});
+      return error_response(
+          400, e.kind(),
+          std::string(e.what()) + "; nothing from this batch was emitted",
+          {{"line", number}});
     }
   }
   nlohmann::json results = nlohmann::json::array();

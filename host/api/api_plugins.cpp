@@ -23,9 +23,12 @@ std::vector<std::string> path_parts(const std::string& rest) {
 nlohmann::json live_json(const Host& host, const std::string& key) {
   for (const auto& [runner_key, r] : host.runner_stats()) {
     if (runner_key != key) continue;
-    return {{"loaded", true},         {"delivered", r.delivered},
-            {"failed", r.failed},     {"exceptions", r.exceptions},
-            {"timeouts", r.timeouts}, {"dropped", r.dropped},
+    return {{"loaded", true},
+            {"delivered", r.delivered},
+            {"failed", r.failed},
+            {"exceptions", r.exceptions},
+            {"timeouts", r.timeouts},
+            {"dropped", r.dropped},
             {"queue_depth", r.queue_depth},
             {"breaker", r.tripped ? "open" : "closed"}};
   }
@@ -50,7 +53,6 @@ std::map<std::string, std::string> assignments_from(const nlohmann::json& doc) {
   }
   return out;
 }
-
 
 }  // namespace
 
@@ -114,15 +116,16 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
 HttpResponse ApiRouter::level(const HttpRequest& req) {
   if (req.method == "PUT") {
     const nlohmann::json doc = parse_json_body(req.body, "the level");
-    const std::string text = doc.is_object() && doc.contains("level") &&
-                                     doc["level"].is_string()
-                                 ? doc["level"].get<std::string>()
-                                 : std::string();
+    const std::string text =
+        doc.is_object() && doc.contains("level") && doc["level"].is_string()
+            ? doc["level"].get<std::string>()
+            : std::string();
     const auto parsed = parse_level(text);
     if (!parsed) {
       throw Error(ErrorKind::kUsage,
                   "the body must be {\"level\": \"NONE|CRITICAL|SYSTEM|FULL\"}"
-                  ", got " + req.body);
+                  ", got " +
+                      req.body);
     }
     host_.set_level(*parsed);
     return json_response(200, {{"stored", to_string(*parsed)},

@@ -86,9 +86,9 @@ nlohmann::json parse_json_body(const std::string& text,
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw Error(ErrorKind::kInvalidInput,
-                what + " is not valid JSON (at byte " +
-                    std::to_string(e.byte) + ")");
+    throw Error(
+        ErrorKind::kInvalidInput,
+        what + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
 }
 

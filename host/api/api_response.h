@@ -38,6 +38,7 @@ nlohmann::json event_json(const EventSpec& event);
 
 // Parses `text` as JSON; throws Error(kInvalidInput) naming `what` and the
 // byte offset of the problem.
-nlohmann::json parse_json_body(const std::string& text, const std::string& what);
+nlohmann::json parse_json_body(const std::string& text,
+                               const std::string& what);
 
 }  // namespace eventhost

@@ -22,12 +22,14 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-
 }  // namespace
 
 ApiRouter::ApiRouter(Host& host, EventStream& stream, DaemonMetrics& metrics,
                      std::string token)
-    : host_(host), stream_(stream), metrics_(metrics), token_(std::move(token)) {}
+    : host_(host),
+      stream_(stream),
+      metrics_(metrics),
+      token_(std::move(token)) {}
 
 bool ApiRouter::authorized(const HttpRequest& req) const {
   if (req.trusted || req.method == "GET" || req.method == "HEAD") return true;
@@ -103,9 +105,10 @@ HttpResponse ApiRouter::stats() const {
   const HostStats s = host_.stats();
   nlohmann::json levels = nlohmann::json::object();
   for (std::size_t i = 1; i < s.emitted.size(); ++i) {
-    levels[to_string(static_cast<LevelSet>(i))] = {{"emitted", s.emitted[i]},
-                              {"suppressed", s.suppressed[i]},
-                              {"dropped", s.dropped[i]}};
+    levels[to_string(static_cast<LevelSet>(i))] = {
+        {"emitted", s.emitted[i]},
+        {"suppressed", s.suppressed[i]},
+        {"dropped", s.dropped[i]}};
   }
   nlohmann::json plugins = nlohmann::json::object();
   for (const auto& [key, r] : host_.runner_stats()) {

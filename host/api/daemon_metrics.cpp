@@ -32,9 +32,8 @@ void DaemonMetrics::watch(const Host& host, const EventStream& stream) {
         const HostStats s = host.stats();
         std::vector<Sample> samples;
         for (std::size_t i = 1; i < s.suppressed.size(); ++i) {
-          samples.push_back(
-              {{{"level", to_string(static_cast<LevelSet>(i))}},
-               static_cast<double>(s.suppressed[i])});
+          samples.push_back({{{"level", to_string(static_cast<LevelSet>(i))}},
+                             static_cast<double>(s.suppressed[i])});
         }
         return samples;
       });
@@ -85,8 +84,7 @@ void DaemonMetrics::on_delivery(const DeliveryResult& r) {
     if (d == durations_.end()) {
       Histogram& h = registry_.histogram(
           "eventhost_handler_duration_seconds",
-          "Time plugins spent in event handlers.",
-          {{"plugin", r.plugin_key}});
+          "Time plugins spent in event handlers.", {{"plugin", r.plugin_key}});
       d = durations_.emplace(r.plugin_key, &h).first;
     }
     duration = d->second;

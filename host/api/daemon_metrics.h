@@ -47,8 +47,7 @@ class DaemonMetrics {
   // Children already looked up, so the registry's lock and label vectors
   // are paid once per name. GUARDED_BY(cache_mutex_)
   std::map<std::string, Counter*, std::less<>> emitted_;
-  std::map<std::tuple<std::string, std::string, Outcome>, Counter*>
-      deliveries_;
+  std::map<std::tuple<std::string, std::string, Outcome>, Counter*> deliveries_;
   std::map<std::string, Histogram*, std::less<>> durations_;
 };
 

@@ -30,9 +30,9 @@ void throw_api_error(const HttpResponse& res) {
     throw Error(error_kind_from_name(body.value("kind", "internal")),
                 body["error"].get<std::string>());
   }
-  throw Error(ErrorKind::kInternal, "the daemon answered " +
-                                        std::to_string(res.status) + ": " +
-                                        res.body);
+  throw Error(
+      ErrorKind::kInternal,
+      "the daemon answered " + std::to_string(res.status) + ": " + res.body);
 }
 
 std::unique_ptr<DaemonClient> connect_daemon(const GlobalOptions& globals) {
@@ -40,8 +40,7 @@ std::unique_ptr<DaemonClient> connect_daemon(const GlobalOptions& globals) {
   std::error_code ec;
   if (!std::filesystem::exists(socket, ec)) return nullptr;
   try {
-    return std::make_unique<DaemonClient>(
-        HttpConnection::connect_unix(socket));
+    return std::make_unique<DaemonClient>(HttpConnection::connect_unix(socket));
   } catch (const Error&) {
     return nullptr;  // left over from a daemon that died: work locally
   }

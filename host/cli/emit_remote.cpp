@@ -82,8 +82,7 @@ struct Totals {
 
 // Sends `batch`; a rejected line is reported and dropped, the rest is sent
 // again (the daemon emits nothing from a batch with a bad line).
-void send_batch(DaemonClient& daemon, std::vector<Line> batch,
-                Totals& totals) {
+void send_batch(DaemonClient& daemon, std::vector<Line> batch, Totals& totals) {
   while (!batch.empty()) {
     std::string body;
     for (const Line& l : batch) body += l.text + "\n";
@@ -101,7 +100,7 @@ void send_batch(DaemonClient& daemon, std::vector<Line> batch,
     }
     std::string why = answer.value("error", "");
     why = why.substr(why.find(": ") == std::string::npos ? 0
-                                                          : why.find(": ") + 2);
+                                                         : why.find(": ") + 2);
     why = why.substr(0, why.rfind("; nothing from this batch"));
     const Line& line = batch[bad - 1];
     std::cerr << "eventhost: line " << line.number << " rejected: " << why

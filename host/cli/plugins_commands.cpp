@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/daemon_client.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
-#include "cli/daemon_client.h"
 #include "cli/plugin_text.h"
 
 namespace eventhost::cli {
@@ -114,11 +114,11 @@ void print_settings(const nlohmann::json& p) {
   Table table({"ID", "TYPE", "VALUE", "DEFAULT", "HELP"});
   for (const nlohmann::json& field : fields) {
     const std::string id = text_of(field, "id");
-    table.add_row({id, text_of(field, "type"),
-                   current.contains(id) ? display_value(current[id]) : "",
-                   field.contains("default") ? display_value(field["default"])
-                                             : "",
-                   text_of(field, "help", "")});
+    table.add_row(
+        {id, text_of(field, "type"),
+         current.contains(id) ? display_value(current[id]) : "",
+         field.contains("default") ? display_value(field["default"]) : "",
+         text_of(field, "help", "")});
   }
   table.print("  ");
 }

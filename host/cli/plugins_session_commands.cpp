@@ -57,7 +57,8 @@ int enable_plugin(const Invocation& inv) {
   } catch (const Error& e) {
     // A usable file that is refused was enabled but failed to start: that
     // is a runtime failure, not a rule saying no.
-    if (e.kind() != ErrorKind::kRefused || enable_refused_outright(before)) throw;
+    if (e.kind() != ErrorKind::kRefused || enable_refused_outright(before))
+      throw;
     finish_session(host, kDefaultWait, kExitRuntime);
     print_error(e.what());
     return kExitRuntime;

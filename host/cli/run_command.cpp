@@ -24,7 +24,8 @@ struct Setting {
 // global_options_description().
 constexpr Setting kSettings[] = {
     {"listen", "EVENTHOST_LISTEN", "127.0.0.1:8080",
-     "HTTP address HOST:PORT; port 0 picks a free one (see <state>.daemon.json)"},
+     "HTTP address HOST:PORT; port 0 picks a free one (see "
+     "<state>.daemon.json)"},
     {"token-file", "EVENTHOST_TOKEN_FILE", "",
      "file holding the API token, created 0600 on first run (default "
      "<state>.token)"},
@@ -230,9 +231,9 @@ std::vector<Command> run_commands() {
     for (const Setting& s : kSettings) {
       options.add_options()(s.name, po::value<std::string>(), s.help);
     }
-    options.add_options()(
-        "config", po::value<std::string>()->value_name("FILE"),
-        "INI file of settings (env EVENTHOST_CONFIG)")(
+    options.add_options()("config",
+                          po::value<std::string>()->value_name("FILE"),
+                          "INI file of settings (env EVENTHOST_CONFIG)")(
         "stdin", "also read NDJSON events from stdin, one per line");
   };
   c.run = run;

@@ -15,8 +15,7 @@ std::pair<std::string, std::string> parse_event_document(
     throw Error(ErrorKind::kInvalidInput,
                 "not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
-  if (!doc.is_object() || !doc.contains("event") ||
-      !doc["event"].is_string()) {
+  if (!doc.is_object() || !doc.contains("event") || !doc["event"].is_string()) {
     throw Error(ErrorKind::kInvalidInput,
                 "expected {\"event\": \"<name>\", \"data\": {...}}");
   }

@@ -53,8 +53,7 @@ constexpr std::uint64_t kMaxIdBlock = 4096;
 std::string folder_signature(const std::filesystem::path& folder) {
   std::vector<std::string> entries;
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(folder, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
     std::error_code stat_ec;
     const auto size = entry.file_size(stat_ec);
     const auto mtime = entry.last_write_time(stat_ec);
@@ -417,7 +416,8 @@ void Host::on_trip(PluginRunner& runner, const std::string& reason) {
   {
     std::lock_guard lock(files_mutex_);
     for (const PluginFile& f : files_) {
-      if (f.manifest && f.manifest->key == runner.key()) name = f.manifest->name;
+      if (f.manifest && f.manifest->key == runner.key())
+        name = f.manifest->name;
     }
   }
   emit_host_event("plugin.disabled",

@@ -80,7 +80,7 @@ struct EmitOutcome {
 struct HostStats {
   std::array<std::uint64_t, 5> emitted{};     // by LevelSet value
   std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
-  std::array<std::uint64_t, 5> dropped{};  // deliveries refused, by LevelSet
+  std::array<std::uint64_t, 5> dropped{};     // deliveries refused, by LevelSet
 };
 
 class FlightRecorder;

@@ -162,12 +162,13 @@ std::vector<std::string> handled_events(const Catalogue& catalogue,
     events.push_back(spec != nullptr ? spec->name : symbol);
   }
   if (!view.file.has_catch_all) return events;
-  std::vector<std::string> patterns =
-      view.file.manifest ? view.file.manifest->subscribe
-                         : std::vector<std::string>{};
+  std::vector<std::string> patterns = view.file.manifest
+                                          ? view.file.manifest->subscribe
+                                          : std::vector<std::string>{};
   if (patterns.empty()) patterns.push_back("*");
   std::string joined;
-  for (const std::string& p : patterns) joined += (joined.empty() ? "" : ", ") + p;
+  for (const std::string& p : patterns)
+    joined += (joined.empty() ? "" : ", ") + p;
   events.push_back(joined + " (catch-all)");
   return events;
 }

@@ -83,18 +83,16 @@ void write_daemon_info(const std::filesystem::path& path,
                        const std::string& host, std::uint16_t port,
                        const DaemonOptions& options,
                        const std::filesystem::path& token_file) {
-  const std::string url = "http://" +
-                          (host.find(':') != std::string::npos
-                               ? "[" + host + "]"
-                               : host) +
-                          ":" + std::to_string(port);
+  const std::string url =
+      "http://" +
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+      std::to_string(port);
   const nlohmann::json info = {
       {"pid", ::getpid()},
       {"version", kHostVersion},
       {"url", url},
       {"port", port},
-      {"control_socket",
-       control_socket_path(options.host.state_path).string()},
+      {"control_socket", control_socket_path(options.host.state_path).string()},
       {"token_file", token_file.string()}};
   const std::filesystem::path temp = path.string() + ".tmp";
   std::ofstream(temp) << info.dump(2) << "\n";
@@ -163,21 +161,21 @@ int run_daemon(const DaemonOptions& options) {
   // same state is refused before any plugin code runs.
   server.start();
 
-  if (const auto& crash = host.unclean_previous_run()) spdlog::warn("{}", *crash);
+  if (const auto& crash = host.unclean_previous_run())
+    spdlog::warn("{}", *crash);
   const auto problems = host.start(true);
   metrics.watch(host, stream);
   const auto info_path = daemon_info_path(options.host.state_path);
-  write_daemon_info(info_path, listen_host, server.port(), options,
-                    token_file);
+  write_daemon_info(info_path, listen_host, server.port(), options, token_file);
   router.set_ready(true);
   spdlog::info(
       "eventhost {} ready: http://{}:{}, control socket {}, {} plugin(s) "
       "loaded{}",
       kHostVersion, listen_host, server.port(), http.control_socket.string(),
       host.runner_stats().size(),
-      problems.empty() ? ""
-                       : ", " + std::to_string(problems.size()) +
-                             " could not be loaded");
+      problems.empty()
+          ? ""
+          : ", " + std::to_string(problems.size()) + " could not be loaded");
 
   std::optional<LineIngress> ingress;
   if (options.read_stdin) ingress.emplace(host, STDIN_FILENO).start();

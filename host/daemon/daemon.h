@@ -28,8 +28,8 @@ struct DaemonOptions {
   std::filesystem::path token_file;       // empty: <state>.token
   std::size_t max_body = 1 << 20;         // bytes per request
   std::chrono::milliseconds heartbeat{15000};
-  std::size_t stream_ring = 1024;   // events held for Last-Event-ID resume
-  std::size_t client_queue = 100;   // events queued per stream client
+  std::size_t stream_ring = 1024;  // events held for Last-Event-ID resume
+  std::size_t client_queue = 100;  // events queued per stream client
   std::chrono::milliseconds rescan_interval{2000};
   bool read_stdin = false;  // NDJSON events on stdin
 };

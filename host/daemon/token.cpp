@@ -38,8 +38,8 @@ std::string random_hex(std::size_t bytes) {
 
 void create_token_file(const std::filesystem::path& path) {
   // O_EXCL: never overwrite a token someone else just wrote.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                        0600);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw Error(ErrorKind::kIo, "cannot create the token file " +
                                     path.string() + ": " +

@@ -39,9 +39,10 @@ std::unique_ptr<HttpConnection> HttpConnection::connect_unix(
   error_code ec;
   s.connect(unix_socket::endpoint(path.string()), ec);
   if (ec) {
-    throw Error(ErrorKind::kIo, "cannot connect to the daemon's control "
-                                "socket " + path.string() + ": " +
-                                    ec.message());
+    throw Error(ErrorKind::kIo,
+                "cannot connect to the daemon's control "
+                "socket " +
+                    path.string() + ": " + ec.message());
   }
   return std::unique_ptr<HttpConnection>(new HttpConnection(std::move(impl)));
 }
@@ -87,8 +88,8 @@ HttpResponse HttpConnection::send(
       impl_->socket);
   if (ec) {
     throw Error(ErrorKind::kIo, "the daemon at " + impl_->peer +
-                                    " did not answer " + method + " " +
-                                    target + ": " + ec.message());
+                                    " did not answer " + method + " " + target +
+                                    ": " + ec.message());
   }
   const auto& msg = parser.get();
   HttpResponse res;

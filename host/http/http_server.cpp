@@ -166,9 +166,7 @@ class SseSession : public Connection,
                    public std::enable_shared_from_this<SseSession<Socket>> {
  public:
   SseSession(Socket socket, HttpServer::Impl& server)
-      : socket_(std::move(socket)),
-        server_(server),
-        heartbeat_(server.io) {}
+      : socket_(std::move(socket)), server_(server), heartbeat_(server.io) {}
   ~SseSession() override {
     if (subscriber_) subscriber_->close();
   }
@@ -177,18 +175,19 @@ class SseSession : public Connection,
     std::weak_ptr<SseSession> weak = this->shared_from_this();
     auto poster = server_.poster;
     const auto resume = resume_point(req);
-    subscriber_ = server_.stream.subscribe(
-        split_patterns(req.query("events")), resume, [poster, weak] {
-          poster->post([weak] {
-            if (auto self = weak.lock()) self->pump();
-          });
-        });
+    subscriber_ = server_.stream.subscribe(split_patterns(req.query("events")),
+                                           resume, [poster, weak] {
+                                             poster->post([weak] {
+                                               if (auto self = weak.lock())
+                                                 self->pump();
+                                             });
+                                           });
     pending_ = ": eventhost live stream\n\n";
     if (subscriber_->missed_on_resume() > 0) {
       pending_ += sse_event(
-          "gap", "{\"missed\": " +
-                     std::to_string(subscriber_->missed_on_resume()) +
-                     ", \"reason\": \"no longer held in memory\"}");
+          "gap",
+          "{\"missed\": " + std::to_string(subscriber_->missed_on_resume()) +
+              ", \"reason\": \"no longer held in memory\"}");
     }
     response_.result(http::status::ok);
     response_.version(11);
@@ -249,12 +248,12 @@ class SseSession : public Connection,
     if (closing_) return;
     closing_ = true;
     writing_ = true;
-    asio::async_write(socket_, http::make_chunk_last(),
-                      [self = this->shared_from_this()](error_code,
-                                                        std::size_t) {
-                        self->writing_ = false;
-                        self->close();
-                      });
+    asio::async_write(
+        socket_, http::make_chunk_last(),
+        [self = this->shared_from_this()](error_code, std::size_t) {
+          self->writing_ = false;
+          self->close();
+        });
   }
 
   // A client sends nothing after its request; a read that completes means
@@ -328,16 +327,15 @@ class Session : public Connection,
       if (auto self = weak.lock(); self && !ec && !self->busy_) self->close();
     });
     http::async_read(socket_, buffer_, *parser_,
-                     [self = this->shared_from_this()](error_code ec,
-                                                       std::size_t) {
-                       self->on_read(ec);
-                     });
+                     [self = this->shared_from_this()](
+                         error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
     timer_.cancel();
     if (ec == http::error::body_limit) {
-      return write({413, "application/json",
+      return write({413,
+                    "application/json",
                     json_error("request body larger than the limit of " +
                                std::to_string(server_.options.body_limit) +
                                " bytes; send smaller batches or raise "
@@ -345,19 +343,22 @@ class Session : public Connection,
                     {}},
                    false);
     }
-    if (ec && ec.category() ==
-                  make_error_code(http::error::end_of_stream).category() &&
+    if (ec &&
+        ec.category() ==
+            make_error_code(http::error::end_of_stream).category() &&
         ec != http::error::end_of_stream) {
-      return write({400, "application/json",
-                    json_error("malformed HTTP request: " + ec.message()), {}},
+      return write({400,
+                    "application/json",
+                    json_error("malformed HTTP request: " + ec.message()),
+                    {}},
                    false);
     }
     if (ec) return close();
     HttpRequest req = to_request(parser_->get(), trusted_);
     const bool keep_alive = parser_->get().keep_alive();
     if (req.method == "GET" && req.path() == kStreamPath) {
-      auto sse = std::make_shared<SseSession<Socket>>(std::move(socket_),
-                                                      server_);
+      auto sse =
+          std::make_shared<SseSession<Socket>>(std::move(socket_), server_);
       server_.track(sse);
       sse->start(req);
       return;
@@ -411,19 +412,19 @@ class Session : public Connection,
 
 template <typename Acceptor>
 void HttpServer::Impl::accept(Acceptor& acceptor, bool trusted) {
-  acceptor.async_accept(
-      [this, &acceptor, trusted](error_code ec,
-                                 typename Acceptor::protocol_type::socket s) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) {
-          auto session = std::make_shared<
-              Session<typename Acceptor::protocol_type::socket>>(
+  acceptor.async_accept([this, &acceptor, trusted](
+                            error_code ec,
+                            typename Acceptor::protocol_type::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      auto session =
+          std::make_shared<Session<typename Acceptor::protocol_type::socket>>(
               std::move(s), *this, trusted);
-          track(session);
-          session->start();
-        }
-        accept(acceptor, trusted);
-      });
+      track(session);
+      session->start();
+    }
+    accept(acceptor, trusted);
+  });
 }
 
 void HttpServer::Impl::listen_tcp() {
@@ -467,7 +468,8 @@ void HttpServer::Impl::listen_unix() {
     if (!ec) {
       throw Error(ErrorKind::kRefused,
                   "another eventhost daemon already runs on this state: its "
-                  "control socket " + path +
+                  "control socket " +
+                      path +
                       " answers; stop it first (or use another --state)");
     }
     std::filesystem::remove(options.control_socket);
@@ -476,9 +478,8 @@ void HttpServer::Impl::listen_unix() {
   error_code ec;
   unix_acceptor->bind(endpoint, ec);
   if (ec) {
-    throw Error(ErrorKind::kIo,
-                "cannot create the control socket " + path + ": " +
-                    ec.message());
+    throw Error(ErrorKind::kIo, "cannot create the control socket " + path +
+                                    ": " + ec.message());
   }
   // Before listen(): no connection can be accepted while the mode is wider.
   ::chmod(path.c_str(), 0600);
@@ -503,11 +504,10 @@ void HttpServer::Impl::stop_when_closed(
     io.stop();
     return;
   }
-  auto timer = std::make_shared<asio::steady_timer>(
-      io, std::chrono::milliseconds(20));
-  timer->async_wait([this, timer, deadline](error_code) {
-    stop_when_closed(deadline);
-  });
+  auto timer =
+      std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
+  timer->async_wait(
+      [this, timer, deadline](error_code) { stop_when_closed(deadline); });
 }
 
 HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler,
