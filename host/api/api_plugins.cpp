@@ -23,14 +23,9 @@ std::vector<std::string> path_parts(const std::string& rest) {
 nlohmann::json live_json(const Host& host, const std::string& key) {
   for (const auto& [runner_key, r] : host.runner_stats()) {
     if (runner_key != key) continue;
-    return {{"loaded", true},
-            {"delivered", r.delivered},
-            {"failed", r.failed},
-            {"exceptions", r.exceptions},
-            {"timeouts", r.timeouts},
-            {"dropped", r.dropped},
-            {"queue_depth", r.queue_depth},
-            {"breaker", r.tripped ? "open" : "closed"}};
+    nlohmann::json live = runner_json(r);
+    live["loaded"] = true;
+    return live;
   }
   return {{"loaded", false}};
 }

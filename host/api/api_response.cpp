@@ -73,6 +73,13 @@ HttpResponse method_not_allowed(const HttpRequest& req,
   return res;
 }
 
+nlohmann::json runner_json(const RunnerStats& r) {
+  return {{"delivered", r.delivered},   {"failed", r.failed},
+          {"exceptions", r.exceptions}, {"timeouts", r.timeouts},
+          {"dropped", r.dropped},       {"queue_depth", r.queue_depth},
+          {"breaker", r.tripped ? "open" : "closed"}};
+}
+
 nlohmann::json event_json(const EventSpec& e) {
   return {{"name", e.name},
           {"level", to_string(e.level)},

@@ -8,6 +8,7 @@
 
 #include "catalogue/catalogue.h"
 #include "common/error.h"
+#include "dispatch/plugin_runner.h"
 #include "http/http_message.h"
 
 namespace eventhost {
@@ -31,6 +32,10 @@ HttpResponse error_response(const Error& error);
 // 405 naming the methods `allowed` on the request's path.
 HttpResponse method_not_allowed(const HttpRequest& request,
                                 const std::string& allowed);
+
+// A running plugin's figures: delivered, failed, exceptions, timeouts,
+// dropped, queue_depth and breaker ("open" once it tripped).
+nlohmann::json runner_json(const RunnerStats& stats);
 
 // One catalogue event: name, level, fields, origin, description (what
 // `events list --json` and GET /api/events/catalogue show).

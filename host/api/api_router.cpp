@@ -112,13 +112,7 @@ HttpResponse ApiRouter::stats() const {
   }
   nlohmann::json plugins = nlohmann::json::object();
   for (const auto& [key, r] : host_.runner_stats()) {
-    plugins[key] = {{"delivered", r.delivered},
-                    {"failed", r.failed},
-                    {"exceptions", r.exceptions},
-                    {"timeouts", r.timeouts},
-                    {"dropped", r.dropped},
-                    {"queue_depth", r.queue_depth},
-                    {"breaker", r.tripped ? "open" : "closed"}};
+    plugins[key] = runner_json(r);
   }
   return json_response(
       200, {{"active_clients", stream_.active_clients()},
