@@ -2,6 +2,7 @@
 // declared by plugins, so users know what they can emit and handle.
 #include <iostream>
 
+#include "api/api_response.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
@@ -31,11 +32,7 @@ int list_events(const Invocation& inv) {
   if (inv.globals.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const EventSpec* e : events) {
-      out.push_back({{"name", e->name},
-                     {"level", to_string(e->level)},
-                     {"fields", e->fields},
-                     {"origin", e->origin},
-                     {"description", e->description}});
+      out.push_back(event_json(*e));
     }
     print_json(out);
     return kExitOk;
