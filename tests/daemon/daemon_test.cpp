@@ -1,0 +1,456 @@
+// End-to-end tests of `eventhost run`: the real daemon, driven over HTTP
+// (curl), its live stream, /metrics and the CLI's control socket.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "daemon_process.h"
+
+extern char** environ;
+
+namespace eventhost::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json parse(const HttpReply& reply) {
+  INFO("status " << reply.status << " body: " << reply.body);
+  const json j = json::parse(reply.body, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+long count_lines_with(const std::string& text, const std::string& needle) {
+  long n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+std::string channel_event(int channel_id) {
+  return json{{"event", "channel.created"},
+              {"data", {{"channel_id", channel_id}}}}
+      .dump();
+}
+
+// Starts a daemon on a sandbox with the recorder installed.
+struct RecorderWorld {
+  CliSandbox sandbox;
+  fs::path record;
+  RecorderWorld() {
+    sandbox.add_plugin("recorder.so");
+    record = sandbox.enable_recorder();
+  }
+};
+
+// curl -sN reading a live stream into a file until killed or --max-time.
+class StreamReader {
+ public:
+  StreamReader(const CliSandbox& sandbox, const std::string& url,
+               const std::vector<std::string>& extra = {}, int max_s = 15) {
+    static int n = 0;
+    file_ = sandbox.root() / ("stream." + std::to_string(++n));
+    std::vector<std::string> argv_text = {"/usr/bin/curl", "-sN",
+                                          "--max-time", std::to_string(max_s)};
+    argv_text.insert(argv_text.end(), extra.begin(), extra.end());
+    argv_text.push_back(url);
+    std::vector<char*> argv;
+    for (std::string& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, file_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~StreamReader() { finish(); }
+  std::string text() const { return read_text(file_); }
+  bool wait_for(const std::string& needle,
+                std::chrono::milliseconds timeout = 10s) const {
+    return wait_until(
+        [&] { return text().find(needle) != std::string::npos; }, timeout);
+  }
+  void finish() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  fs::path file_;
+  pid_t pid_ = -1;
+};
+
+long active_clients(const DaemonProcess& d) {
+  const HttpReply r = d.get("/api/events/stats");
+  const json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return -1;
+  return j.value("active_clients", -1L);
+}
+
+// The ids of the stream's `event: NAME` messages, in order.
+std::vector<long> stream_ids(const std::string& text, const std::string& name) {
+  std::vector<long> ids;
+  const std::regex message("id: (\\d+)\nevent: ([^\n]+)\n");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), message);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[2] == name) ids.push_back(std::stol((*it)[1]));
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("CLI enable and disable apply live to the running daemon") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("recorder.so");
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  const fs::path record = sandbox.enable_recorder();
+
+  const CliRun emitted =
+      sandbox.run({"emit", "channel.created", R"({"channel_id": 1})"});
+  INFO(emitted.err);
+  REQUIRE(emitted.status == 0);
+  CHECK_THAT(emitted.out, Catch::Contains("in the running daemon"));
+  REQUIRE(wait_until([&] {
+    return count_lines_with(read_text(record), "channel.created") == 1;
+  }));
+
+  REQUIRE(sandbox.run({"plugins", "disable", "recorder"}).status == 0);
+  const json later = json_of(sandbox.run(
+      {"emit", "channel.created", R"({"channel_id": 2})", "--json"}));
+  CHECK(later["queued"] == 0);
+  std::this_thread::sleep_for(300ms);
+  CHECK(count_lines_with(read_text(record), "channel.created") == 1);
+}
+
+TEST_CASE("POST events returns ids, an NDJSON batch is ordered and "
+          "all-or-nothing") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+
+  const json single = parse(daemon.send("POST", "/api/events",
+                                        channel_event(1)));
+  REQUIRE(single["id"].is_number_integer());
+  CHECK(single["event"] == "channel.created");
+  CHECK(single["suppressed"] == false);
+  CHECK(single["queued"] == 1);
+
+  std::string batch;
+  for (int i = 0; i < 5; ++i) batch += channel_event(10 + i) + "\n";
+  const HttpReply batched =
+      daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+  REQUIRE(batched.status == 200);
+  const json b = parse(batched);
+  CHECK(b["accepted"] == 5);
+  REQUIRE(b["ids"].size() == 5);
+  long previous = single["id"].get<long>();
+  for (const auto& id : b["ids"]) {
+    CHECK(id.get<long>() > previous);
+    previous = id.get<long>();
+  }
+  REQUIRE(wait_until([&] {
+    return count_lines_with(read_text(world.record), "channel.created") == 6;
+  }));
+
+  const std::string bad = channel_event(100) + "\n" + channel_event(101) +
+                          "\n" + R"({"event": "no.such_event"})" + "\n" +
+                          channel_event(102) + "\n";
+  const HttpReply refused =
+      daemon.send("POST", "/api/events", bad, "application/x-ndjson");
+  CHECK(refused.status == 400);
+  const json r = parse(refused);
+  CHECK(r["line"] == 3);
+  CHECK(r["kind"] == "not_found");
+  CHECK_THAT(r["error"].get<std::string>(), Catch::Contains("line 3"));
+  CHECK_THAT(r["error"].get<std::string>(),
+             Catch::Contains("nothing from this batch was emitted"));
+  std::this_thread::sleep_for(300ms);
+  CHECK(count_lines_with(read_text(world.record), "channel.created") == 6);
+}
+
+TEST_CASE("Bad requests get error bodies that say what is wrong") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox, {"--max-body", "200"});
+  REQUIRE(daemon.ready());
+
+  const HttpReply bad_json =
+      daemon.send("POST", "/api/events", R"({"event": "channel.created",)");
+  CHECK(bad_json.status == 400);
+  CHECK_THAT(bad_json.body, Catch::Contains("byte"));
+
+  const HttpReply unknown = daemon.send(
+      "POST", "/api/events", R"({"event": "channel.creatd", "data": {}})");
+  CHECK(unknown.status == 400);
+  const json u = parse(unknown);
+  CHECK(u["kind"] == "not_found");
+  CHECK_THAT(u["error"].get<std::string>(), Catch::Contains("did you mean"));
+  CHECK_THAT(u["error"].get<std::string>(), Catch::Contains("channel.created"));
+
+  const std::string big =
+      json{{"event", "channel.created"},
+           {"data", {{"channel_name", std::string(400, 'x')}}}}
+          .dump();
+  CHECK(daemon.send("POST", "/api/events", big).status == 413);
+}
+
+TEST_CASE("Requests without the right token get 401 and change nothing") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const std::string level_before = parse(daemon.get("/api/level"))["level"];
+  REQUIRE(level_before != "CRITICAL");
+
+  for (const std::vector<std::string>& headers :
+       {std::vector<std::string>{"Content-Type: application/json"},
+        std::vector<std::string>{"Content-Type: application/json",
+                                 "Authorization: Bearer not-the-token"}}) {
+    CHECK(daemon.send_with("PUT", "/api/level", R"({"level": "CRITICAL"})",
+                           headers)
+              .status == 401);
+    CHECK(daemon.send_with("POST", "/api/events", channel_event(1), headers)
+              .status == 401);
+    CHECK(daemon.send_with("POST", "/api/plugins/recorder/disable", "",
+                           headers)
+              .status == 401);
+  }
+  CHECK(parse(daemon.get("/api/level"))["level"] == level_before);
+  CHECK(parse(daemon.get("/api/plugins/recorder")).dump().find("\"enabled\":true") !=
+        std::string::npos);
+  std::this_thread::sleep_for(300ms);
+  CHECK(count_lines_with(read_text(world.record), "channel.created") == 0);
+
+  // The same requests with the token do work.
+  CHECK(daemon.send("PUT", "/api/level", R"({"level": "CRITICAL"})").status ==
+        200);
+  CHECK(parse(daemon.get("/api/level"))["level"] == "CRITICAL");
+}
+
+TEST_CASE("The live stream sends events in order with their ids") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  StreamReader stream(sandbox, daemon.url("/api/events/stream"));
+  REQUIRE(stream.wait_for(": eventhost live stream"));
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+
+  std::vector<long> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(parse(daemon.send("POST", "/api/events", channel_event(i)))
+                       ["id"].get<long>());
+  }
+  REQUIRE(wait_until(
+      [&] { return stream_ids(stream.text(), "channel.created").size() == 5; }));
+  CHECK(stream_ids(stream.text(), "channel.created") == sent);
+  CHECK_THAT(stream.text(), Catch::Contains("\"channel_id\":4"));
+}
+
+TEST_CASE("A filtered live stream only gets the events it asked for") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  StreamReader stream(sandbox, daemon.url("/api/events/stream?events=auth.*"));
+  REQUIRE(stream.wait_for(": eventhost live stream"));
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+
+  daemon.send("POST", "/api/events", channel_event(1));
+  const long failed =
+      parse(daemon.send("POST", "/api/events",
+                        R"({"event": "auth.login_failed",)"
+                        R"( "data": {"username": "bob"}})"))["id"];
+  daemon.send("POST", "/api/events", channel_event(2));
+  REQUIRE(stream.wait_for("event: auth.login_failed"));
+  std::this_thread::sleep_for(200ms);
+  const std::string text = stream.text();
+  CHECK(stream_ids(text, "auth.login_failed") == std::vector<long>{failed});
+  CHECK(text.find("event: channel.") == std::string::npos);
+}
+
+TEST_CASE("The live stream sends heartbeats at --heartbeat-ms") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox, {"--heartbeat-ms", "200"});
+  REQUIRE(daemon.ready());
+  StreamReader stream(sandbox, daemon.url("/api/events/stream"));
+  REQUIRE(wait_until(
+      [&] { return count_lines_with(stream.text(), ": heartbeat") >= 3; },
+      5s));
+}
+
+TEST_CASE("A live stream client that does not read is dropped") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox,
+                       {"--client-queue", "5", "--max-body", "16000000"});
+  REQUIRE(daemon.ready());
+
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(daemon.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request =
+      "GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Accept: text/event-stream\r\n\r\n";
+  REQUIRE(send(fd, request.data(), request.size(), 0) ==
+          static_cast<ssize_t>(request.size()));
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+
+  const std::string pad(2000, 'p');
+  std::string batch;
+  for (int i = 0; i < 5000; ++i) {
+    batch += json{{"event", "channel.created"},
+                  {"data", {{"channel_id", i}, {"channel_name", pad}}}}
+                 .dump() +
+             "\n";
+  }
+  const HttpReply emitted =
+      daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+  REQUIRE(emitted.status == 200);
+  CHECK(wait_until([&] { return active_clients(daemon) == 0; }));
+  close(fd);
+  // The daemon still serves others.
+  CHECK(daemon.get("/healthz").status == 200);
+}
+
+TEST_CASE("A live stream resumes after Last-Event-ID") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  std::vector<long> ids;
+  long noted = 0;
+  {
+    StreamReader first(sandbox, daemon.url("/api/events/stream"));
+    REQUIRE(first.wait_for(": eventhost live stream"));
+    REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+    for (int i = 0; i < 3; ++i) {
+      ids.push_back(parse(daemon.send("POST", "/api/events",
+                                      channel_event(i)))["id"]);
+    }
+    REQUIRE(wait_until([&] {
+      return stream_ids(first.text(), "channel.created").size() == 3;
+    }));
+    noted = stream_ids(first.text(), "channel.created")[0];
+  }
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 0; }));
+  for (int i = 3; i < 5; ++i) {
+    ids.push_back(
+        parse(daemon.send("POST", "/api/events", channel_event(i)))["id"]);
+  }
+
+  StreamReader second(sandbox, daemon.url("/api/events/stream"),
+                      {"-H", "Last-Event-ID: " + std::to_string(noted)});
+  REQUIRE(wait_until([&] {
+    return stream_ids(second.text(), "channel.created").size() == 4;
+  }));
+  const std::vector<long> expected(ids.begin() + 1, ids.end());
+  CHECK(stream_ids(second.text(), "channel.created") == expected);
+}
+
+TEST_CASE("Stats and /metrics count events as they flow") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const auto emitted_total = [&] {
+    const std::string text = daemon.get("/metrics").body;
+    const std::regex line(
+        "eventhost_events_emitted_total\\{event=\"channel\\.created\"\\} "
+        "([0-9.e+]+)");
+    std::smatch m;
+    return std::regex_search(text, m, line) ? std::stod(m[1]) : 0.0;
+  };
+  const json before = parse(daemon.get("/api/events/stats"));
+  const double metric_before = emitted_total();
+
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(daemon.send("POST", "/api/events", channel_event(i)).status == 200);
+  }
+  REQUIRE(wait_until([&] {
+    const json s = parse(daemon.get("/api/events/stats"));
+    return s["plugins"]["recorder"]["delivered"].get<long>() ==
+           before["plugins"]["recorder"]["delivered"].get<long>() + 3;
+  }));
+  const json after = parse(daemon.get("/api/events/stats"));
+  CHECK(after["total_events_broadcast"].get<long>() >=
+        before["total_events_broadcast"].get<long>() + 3);
+  CHECK(emitted_total() == metric_before + 3);
+  const std::string metrics = daemon.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("eventhost_deliveries_total{"));
+  CHECK_THAT(metrics,
+             Catch::Contains("eventhost_handler_duration_seconds_count{"));
+  CHECK_THAT(metrics, Catch::Contains("eventhost_sse_clients"));
+}
+
+TEST_CASE("SIGTERM drains in-flight deliveries and stops cleanly") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  REQUIRE(sandbox.run({"plugins", "configure", "slow", "sleep_ms=80"}).status ==
+          0);
+  REQUIRE(sandbox.run({"plugins", "enable", "slow"}).status == 0);
+  DaemonProcess daemon(sandbox, {"--grace-ms", "10000"});
+  REQUIRE(daemon.ready());
+  std::string batch;
+  for (int i = 0; i < 10; ++i) batch += channel_event(i) + "\n";
+  const json sent = parse(
+      daemon.send("POST", "/api/events", batch, "application/x-ndjson"));
+  REQUIRE(sent["accepted"] == 10);
+
+  const int status = daemon.stop(SIGTERM);
+  INFO(daemon.log());
+  CHECK(status == 0);
+  CHECK_THAT(daemon.log(), Catch::Contains("stopped cleanly"));
+  CHECK_FALSE(fs::exists(sandbox.state_file().string() + ".daemon.json"));
+  const json info = json_of(sandbox.run({"plugins", "info", "slow", "--json"}));
+  INFO(info.dump());
+  CHECK(info.dump().find("\"delivered\":10") != std::string::npos);
+}
+
+TEST_CASE("emit --ndjson - through the running daemon delivers every line") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  std::string lines;
+  for (int i = 0; i < 200; ++i) lines += channel_event(i) + "\n";
+  const CliRun run = world.sandbox.run({"emit", "--ndjson", "-"}, lines);
+  INFO(run.out << run.err);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Catch::Contains("200 emitted"));
+  CHECK(wait_until([&] {
+    return count_lines_with(read_text(world.record), "channel.created") == 200;
+  }));
+}
+
+TEST_CASE("A second daemon on the same state is refused") {
+  CliSandbox sandbox;
+  DaemonProcess first(sandbox);
+  REQUIRE(first.ready());
+  DaemonProcess second(sandbox);
+  INFO(second.log());
+  CHECK_FALSE(second.ready());
+  CHECK(second.stop() == 5);
+  CHECK(json::parse(read_text(sandbox.state_file().string() +
+                              ".daemon.json"))["pid"] == first.pid());
+  CHECK(first.get("/healthz").status == 200);
+}
+
+}  // namespace eventhost::test
