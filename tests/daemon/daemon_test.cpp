@@ -195,7 +195,10 @@ TEST_CASE("Bad requests get error bodies that say what is wrong") {
   const HttpReply bad_json =
       daemon.send("POST", "/api/events", R"({"event": "channel.created",)");
   CHECK(bad_json.status == 400);
-  CHECK_THAT(bad_json.body, Catch::Contains("byte"));
+  const json bj = parse(bad_json);
+  CHECK(bj["kind"] == "invalid_input");
+  CHECK_THAT(bj["error"].get<std::string>(),
+             Catch::Contains("not valid JSON (at byte 29)"));
 
   const HttpReply unknown = daemon.send(
       "POST", "/api/events", R"({"event": "channel.creatd", "data": {}})");
@@ -242,6 +245,65 @@ TEST_CASE("Requests without the right token get 401 and change nothing") {
   CHECK(daemon.send("PUT", "/api/level", R"({"level": "CRITICAL"})").status ==
         200);
   CHECK(parse(daemon.get("/api/level"))["level"] == "CRITICAL");
+}
+
+TEST_CASE("Events below the level are suppressed, and CLI level set applies "
+          "live") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const CliRun set = world.sandbox.run({"level", "set", "CRITICAL"});
+  INFO(set.out << set.err);
+  REQUIRE(set.status == 0);
+  CHECK(parse(daemon.get("/api/level"))["level"] == "CRITICAL");
+
+  const HttpReply suppressed =
+      daemon.send("POST", "/api/events", channel_event(1));
+  CHECK(suppressed.status == 200);
+  const json s = parse(suppressed);
+  CHECK(s["suppressed"] == true);
+  CHECK(s["id"].is_null());
+  const json critical = parse(daemon.send(
+      "POST", "/api/events",
+      R"({"event": "auth.login_failed", "data": {"username": "bob"}})"));
+  CHECK(critical["suppressed"] == false);
+  REQUIRE(wait_until([&] {
+    return count_lines_with(read_text(world.record), "auth.login_failed") == 1;
+  }));
+  CHECK(count_lines_with(read_text(world.record), "channel.created") == 0);
+  const json stats = parse(daemon.get("/api/events/stats"));
+  CHECK(stats["levels"]["FULL"]["suppressed"].get<long>() >= 1);
+}
+
+TEST_CASE("Plugin actions run over HTTP once the plugin is enabled") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const HttpReply ping = daemon.send("POST", "/api/plugins/recorder/actions/ping", "");
+  CHECK(ping.status == 200);
+  CHECK_THAT(ping.body, Catch::Contains("pong"));
+  REQUIRE(daemon.send("POST", "/api/plugins/recorder/disable", "").status ==
+          200);
+  CHECK(parse(daemon.get("/api/plugins/recorder"))["enabled"] == false);
+  const HttpReply refused =
+      daemon.send("POST", "/api/plugins/recorder/actions/ping", "");
+  CHECK(refused.status >= 400);
+  CHECK_THAT(refused.body, Catch::Contains("not running"));
+  const json ready = parse(daemon.get("/readyz"));
+  CHECK(ready["ready"] == true);
+}
+
+TEST_CASE("Live stream clients get a shutdown message when the daemon stops") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  StreamReader stream(sandbox, daemon.url("/api/events/stream"));
+  REQUIRE(stream.wait_for(": eventhost live stream"));
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+  CHECK(daemon.stop(SIGINT) == 0);
+  CHECK(stream.wait_for("event: shutdown"));
+  CHECK_FALSE(fs::exists(sandbox.state_file().string() + ".daemon.json"));
+  CHECK_FALSE(fs::exists(sandbox.state_file().string() + ".sock"));
 }
 
 TEST_CASE("The live stream sends events in order with their ids") {
