@@ -484,7 +484,8 @@ TEST_CASE("SIGTERM drains in-flight deliveries and stops cleanly") {
   CHECK_FALSE(fs::exists(sandbox.state_file().string() + ".daemon.json"));
   const json info = json_of(sandbox.run({"plugins", "info", "slow", "--json"}));
   INFO(info.dump());
-  CHECK(info.dump().find("\"delivered\":10") != std::string::npos);
+  CHECK(info["counters"]["delivered"] == 10);
+  CHECK(info["counters"]["timeouts"] == 0);
 }
 
 TEST_CASE("emit --ndjson - through the running daemon delivers every line") {
@@ -513,6 +514,104 @@ TEST_CASE("A second daemon on the same state is refused") {
   CHECK(json::parse(read_text(sandbox.state_file().string() +
                               ".daemon.json"))["pid"] == first.pid());
   CHECK(first.get("/healthz").status == 200);
+}
+
+TEST_CASE("A live stream resumes after ?last_event_id=N too") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  std::vector<long> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(
+        parse(daemon.send("POST", "/api/events", channel_event(i)))["id"]);
+  }
+  StreamReader stream(sandbox,
+                      daemon.url("/api/events/stream?last_event_id=" +
+                                 std::to_string(ids[1])));
+  REQUIRE(wait_until([&] {
+    return stream_ids(stream.text(), "channel.created").size() == 2;
+  }));
+  CHECK(stream_ids(stream.text(), "channel.created") ==
+        std::vector<long>(ids.begin() + 2, ids.end()));
+}
+
+TEST_CASE("A plugin file added while the daemon runs is discovered disabled") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox, {"--rescan-ms", "200"});
+  REQUIRE(daemon.ready());
+  CHECK(daemon.get("/api/plugins/recorder").status == 404);
+  sandbox.add_plugin("recorder.so");
+  REQUIRE(wait_until(
+      [&] { return daemon.get("/api/plugins/recorder").status == 200; }, 5s));
+  CHECK(parse(daemon.get("/api/plugins/recorder"))["enabled"] == false);
+}
+
+TEST_CASE("Settings changed over HTTP are what the CLI then sees") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  const HttpReply put =
+      daemon.send("PUT", "/api/plugins/slow/settings", R"({"sleep_ms": 42})");
+  INFO(put.body);
+  REQUIRE(put.status == 200);
+  const json info = json_of(sandbox.run({"plugins", "info", "slow", "--json"}));
+  INFO(info.dump());
+  CHECK(info["settings"]["sleep_ms"] == 42);
+}
+
+TEST_CASE("An NDJSON batch with a line that is not JSON is refused whole") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  const long before =
+      parse(daemon.get("/api/events/stats"))["total_events_broadcast"];
+  const std::string batch =
+      channel_event(1) + "\n" + channel_event(2) + "\n{not json\n";
+  const HttpReply refused =
+      daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+  CHECK(refused.status == 400);
+  const json r = parse(refused);
+  CHECK(r["line"] == 3);
+  CHECK(r["kind"] == "invalid_input");
+  CHECK(parse(daemon.get("/api/events/stats"))["total_events_broadcast"] ==
+        before);
+}
+
+TEST_CASE("emit --json against the daemon reports id and queue counts") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const json out = json_of(world.sandbox.run(
+      {"emit", "channel.created", R"({"channel_id": 3})", "--json"}));
+  CHECK(out["event"] == "channel.created");
+  CHECK(out["id"].is_number_integer());
+  CHECK(out["queued"] == 1);
+  CHECK(out["dropped"] == 0);
+  CHECK(out["suppressed"] == false);
+  REQUIRE(wait_until([&] {
+    return read_text(world.record).find(
+               " " + std::to_string(out["id"].get<long>()) +
+               " channel.created") != std::string::npos;
+  }));
+}
+
+TEST_CASE("SIGTERM with deliveries still running past the grace exits 1") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  REQUIRE(sandbox.run({"plugins", "configure", "slow", "sleep_ms=80"}).status ==
+          0);
+  REQUIRE(sandbox.run({"plugins", "enable", "slow"}).status == 0);
+  DaemonProcess daemon(sandbox, {"--grace-ms", "100"});
+  REQUIRE(daemon.ready());
+  std::string batch;
+  for (int i = 0; i < 30; ++i) batch += channel_event(i) + "\n";
+  REQUIRE(daemon.send("POST", "/api/events", batch, "application/x-ndjson")
+              .status == 200);
+  const int status = daemon.stop(SIGTERM);
+  INFO(daemon.log());
+  CHECK(status == 1);
+  CHECK_THAT(daemon.log(), Catch::Contains("deliveries still running"));
 }
 
 }  // namespace eventhost::test
