@@ -614,4 +614,98 @@ TEST_CASE("SIGTERM with deliveries still running past the grace exits 1") {
   CHECK_THAT(daemon.log(), Catch::Contains("deliveries still running"));
 }
 
+TEST_CASE("Stream ids strictly increase with concurrent emitters") {
+  CliSandbox sandbox;
+  // A queue big enough that a busy machine cannot make this reader overflow.
+  DaemonProcess daemon(sandbox, {"--client-queue", "10000"});
+  REQUIRE(daemon.ready());
+  StreamReader stream(sandbox, daemon.url("/api/events/stream"));
+  REQUIRE(stream.wait_for(": eventhost live stream"));
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+  std::vector<std::thread> posters;
+  for (int t = 0; t < 4; ++t) {
+    posters.emplace_back([&, t] {
+      std::string batch;
+      for (int i = 0; i < 50; ++i) batch += channel_event(t * 1000 + i) + "\n";
+      for (int k = 0; k < 3; ++k)
+        daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+    });
+  }
+  for (auto& p : posters) p.join();
+  REQUIRE(wait_until([&] {
+    return stream_ids(stream.text(), "channel.created").size() == 600;
+  }));
+  const auto ids = stream_ids(stream.text(), "channel.created");
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+}
+
+TEST_CASE("emit --ndjson through the daemon rejects bad lines as it does "
+          "offline and delivers the rest") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox);
+  REQUIRE(daemon.ready());
+  const std::string stream =
+      R"({"event": "channel.created", "data": {"channel_id": 1}})"
+      "\n\n"
+      "{not json\n"
+      R"({"event": "recording.completed", "data": {"recording_id": 2}})"
+      "\n"
+      R"({"event": "no.such_event"})"
+      "\n"
+      R"({"event": "channel.created"})"
+      "\n";
+  const CliRun run = world.sandbox.run({"emit", "--ndjson", "-"}, stream);
+  INFO(run.out << run.err);
+  CHECK(run.status == 4);
+  CHECK_THAT(run.out, Catch::Contains("3 emitted, 0 suppressed, 2 rejected"));
+  CHECK_THAT(run.out, Catch::Contains("running daemon"));
+  CHECK_THAT(run.err, Catch::Contains("line 3 rejected: not valid JSON"));
+  CHECK_THAT(run.err, Catch::Contains("line 5 rejected: unknown event"));
+  REQUIRE(wait_until([&] {
+    const std::string recorded = read_text(world.record);
+    return std::count(recorded.begin(), recorded.end(), '\n') == 3;
+  }));
+  CHECK_THAT(read_text(world.record),
+             Catch::Contains("on_recording_completed"));
+}
+
+TEST_CASE("A client that falls behind is told so before it is dropped") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox,
+                       {"--client-queue", "5", "--max-body", "16000000"});
+  REQUIRE(daemon.ready());
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(daemon.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request =
+      "GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  send(fd, request.data(), request.size(), 0);
+  REQUIRE(wait_until([&] { return active_clients(daemon) == 1; }));
+  const std::string pad(2000, 'p');
+  std::string batch;
+  for (int i = 0; i < 5000; ++i)
+    batch += json{{"event", "channel.created"},
+                  {"data", {{"channel_id", i}, {"channel_name", pad}}}}
+                 .dump() + "\n";
+  daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+  CHECK(wait_until([&] { return active_clients(daemon) == 0; }));
+  std::string got;
+  char buf[65536];
+  timeval tv{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, n);
+  close(fd);
+  INFO("tail: " << got.substr(got.size() > 400 ? got.size() - 400 : 0));
+  const auto overflow = got.find("event: overflow");
+  REQUIRE(overflow != std::string::npos);
+  CHECK_THAT(got.substr(overflow), Catch::Contains("Last-Event-ID"));
+  CHECK(daemon.get("/healthz").status == 200);
+}
+
 }  // namespace eventhost::test
