@@ -708,4 +708,42 @@ TEST_CASE("A client that falls behind is told so before it is dropped") {
   CHECK(daemon.get("/healthz").status == 200);
 }
 
+TEST_CASE("Bad API calls are refused with a reason and change nothing") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  DaemonProcess daemon(sandbox, {"--max-body", "300"});
+  REQUIRE(daemon.ready());
+  std::string batch;
+  for (int i = 0; i < 6; ++i) batch += channel_event(i) + "\n";
+  REQUIRE(batch.size() > 300);
+  const HttpReply big =
+      daemon.send("POST", "/api/events", batch, "application/x-ndjson");
+  CHECK(big.status == 413);
+  CHECK_THAT(big.body, Catch::Contains("--max-body"));
+  CHECK(parse(daemon.get("/api/events/stats"))["levels"]["FULL"]["emitted"] ==
+        0);
+
+  const HttpReply level =
+      daemon.send("PUT", "/api/level", R"({"level": "BOGUS"})");
+  CHECK(level.status == 400);
+  CHECK(parse(daemon.get("/api/level"))["level"] == "FULL");
+
+  const HttpReply wrong_type =
+      daemon.send("PUT", "/api/plugins/slow/settings", R"({"sleep_ms": "abc"})");
+  CHECK(wrong_type.status == 400);
+  CHECK(parse(wrong_type)["kind"] == "invalid_input");
+  const HttpReply no_setting =
+      daemon.send("PUT", "/api/plugins/slow/settings", R"({"nope": 1})");
+  CHECK(no_setting.status == 404);
+  CHECK_THAT(no_setting.body, Catch::Contains("sleep_ms"));
+  CHECK(parse(daemon.get("/api/plugins/slow"))["settings"]["sleep_ms"] == 300);
+
+  CHECK(daemon.send("POST", "/api/plugins/nosuch/enable", "").status == 404);
+  CHECK(daemon.get("/api/nosuch").status == 404);
+  CHECK(daemon.send("DELETE", "/api/level", "").status == 405);
+  CHECK(daemon.send("POST", "/api/events",
+                    R"({"event": "channel.created", "data": [1]})")
+            .status == 400);
+}
+
 }  // namespace eventhost::test
