@@ -219,8 +219,12 @@ class SseSession : public Connection,
     if (writing_ || closing_) return;
     std::string text = std::move(pending_);
     pending_.clear();
+    // Read before take(): an overflowed queue gets nothing more, so every
+    // event is sent before the overflow notice. Read after, a refill
+    // between the two calls would follow the notice.
+    const bool overflowed = subscriber_->overflowed();
     for (const StreamEventPtr& e : subscriber_->take()) text += format_sse(*e);
-    if (subscriber_->overflowed() && !finish_after_write_) {
+    if (overflowed && !finish_after_write_) {
       text += sse_event(
           "overflow",
           "{\"error\": \"this client fell behind: its queue filled, so the "

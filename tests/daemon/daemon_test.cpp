@@ -705,6 +705,8 @@ TEST_CASE("A client that falls behind is told so before it is dropped") {
   const auto overflow = got.find("event: overflow");
   REQUIRE(overflow != std::string::npos);
   CHECK_THAT(got.substr(overflow), Catch::Contains("Last-Event-ID"));
+  // The notice is the last message: everything queued before it came first.
+  CHECK(got.find("event: channel.created", overflow) == std::string::npos);
   CHECK(daemon.get("/healthz").status == 200);
 }
 
