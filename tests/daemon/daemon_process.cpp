@@ -53,8 +53,10 @@ std::atomic<int> body_files{0};
 std::string shell_quote(const std::string& arg) {
   std::string out = "'";
   for (char c : arg) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -74,10 +76,14 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
     : sandbox_(sandbox) {
   static std::atomic<int> started{0};
   log_ = sandbox.root() / ("daemon." + std::to_string(++started) + ".log");
-  std::vector<std::string> argv_text = {
-      EH_BINARY_DIR "/eventhost", "--plugins-dir",
-      sandbox.plugins_dir().string(), "--state",
-      sandbox.state_file().string(), "run", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv_text = {EH_BINARY_DIR "/eventhost",
+                                        "--plugins-dir",
+                                        sandbox.plugins_dir().string(),
+                                        "--state",
+                                        sandbox.state_file().string(),
+                                        "run",
+                                        "--listen",
+                                        "127.0.0.1:0"};
   argv_text.insert(argv_text.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
@@ -94,34 +100,37 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr,
-                                  argv.data(), envp.data());
+  const int spawned =
+      posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) throw std::runtime_error("cannot spawn eventhost");
 
   const fs::path info = sandbox.state_file().string() + ".daemon.json";
-  ready_ = wait_until([&] {
-    if (!exited_) {
-      int wstatus = 0;
-      if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
-        exited_ = true;
-        status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-                                     : 128 + WTERMSIG(wstatus);
-      }
-    }
-    if (exited_) return true;
-    if (!fs::exists(info)) return false;
-    const auto j = nlohmann::json::parse(read_text(info), nullptr, false);
-    // Another daemon's file (one already running on this state) is not ours.
-    if (j.is_discarded() || !j.contains("port") ||
-        j.value("pid", -1L) != static_cast<long>(pid_)) {
-      return false;
-    }
-    port_ = j["port"].get<int>();
-    token_ = trim(read_text(j.value("token_file",
-                                    sandbox.state_file().string() + ".token")));
-    return !token_.empty();
-  }) && !exited_;
+  ready_ =
+      wait_until([&] {
+        if (!exited_) {
+          int wstatus = 0;
+          if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+            exited_ = true;
+            status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+                                         : 128 + WTERMSIG(wstatus);
+          }
+        }
+        if (exited_) return true;
+        if (!fs::exists(info)) return false;
+        const auto j = nlohmann::json::parse(read_text(info), nullptr, false);
+        // Another daemon's file (one already running on this state) is not
+        // ours.
+        if (j.is_discarded() || !j.contains("port") ||
+            j.value("pid", -1L) != static_cast<long>(pid_)) {
+          return false;
+        }
+        port_ = j["port"].get<int>();
+        token_ = trim(read_text(
+            j.value("token_file", sandbox.state_file().string() + ".token")));
+        return !token_.empty();
+      }) &&
+      !exited_;
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -145,8 +154,7 @@ int DaemonProcess::stop(int sig, std::chrono::milliseconds timeout) {
     waitpid(pid_, &wstatus, 0);
   }
   exited_ = true;
-  status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-                               : 128 + WTERMSIG(wstatus);
+  status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
   return status_;
 }
 
@@ -175,14 +183,14 @@ HttpReply DaemonProcess::get(const std::string& path) const {
 HttpReply DaemonProcess::send(const std::string& method,
                               const std::string& path, const std::string& body,
                               const std::string& content_type) const {
-  return send_with(method, path, body,
-                   {"Authorization: Bearer " + token_,
-                    "Content-Type: " + content_type});
+  return send_with(
+      method, path, body,
+      {"Authorization: Bearer " + token_, "Content-Type: " + content_type});
 }
 
 HttpReply DaemonProcess::send_with(
-    const std::string& method, const std::string& path,
-    const std::string& body, const std::vector<std::string>& headers) const {
+    const std::string& method, const std::string& path, const std::string& body,
+    const std::vector<std::string>& headers) const {
   const fs::path file =
       sandbox_.root() / ("body." + std::to_string(++body_files));
   {
