@@ -13,6 +13,9 @@ set(EH_CMAKE_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/eventhost_sdk)
 
 install(TARGETS eventhost
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT eventhost)
+# The process tier's worker, found by eventhost at ../libexec/eventhost.
+install(TARGETS eventhost-worker
+  RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/eventhost COMPONENT eventhost)
 
 install(TARGETS eventhost_sdk eventhost_testing
   EXPORT eventhost_sdk_targets

@@ -93,6 +93,25 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
         assignments_from(parse_json_body(req.body, "the settings"));
     return json_response(200, host_.configure(key, assignments).settings);
   }
+  if (what == "isolation" && parts.size() == 2) {
+    const auto tier_of = [](const PluginView& v) {
+      return nlohmann::json{{"plugin", v.key},
+                            {"isolation", to_string(v.isolation)},
+                            {"source", v.isolation_from_user ? "user" : "manifest"}};
+    };
+    if (m == "GET") return json_response(200, tier_of(host_.plugin(key)));
+    if (m != "PUT") return method_not_allowed(req, "GET, PUT");
+    const nlohmann::json doc = parse_json_body(req.body, "the isolation tier");
+    if (!doc.is_object() || !doc.contains("isolation") ||
+        !doc["isolation"].is_string()) {
+      throw Error(ErrorKind::kUsage,
+                  "the body must be {\"isolation\": \"thread|process|manifest\"}"
+                  ", got " + req.body);
+    }
+    std::string tier = doc["isolation"].get<std::string>();
+    if (tier == "manifest") tier.clear();
+    return json_response(200, tier_of(host_.set_isolation(key, tier)));
+  }
   if (what == "actions" && parts.size() == 3) {
     if (m != "POST") return method_not_allowed(req, "POST");
     const std::string result = host_.run_action(
@@ -104,7 +123,8 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
       404, ErrorKind::kNotFound,
       "no route " + path +
           "; plugin routes are /api/plugins/KEY, /api/plugins/KEY/enable, "
-          "/api/plugins/KEY/disable, /api/plugins/KEY/settings and "
+          "/api/plugins/KEY/disable, /api/plugins/KEY/settings, "
+          "/api/plugins/KEY/isolation and "
           "/api/plugins/KEY/actions/ID");
 }
 

@@ -137,8 +137,48 @@ nlohmann::json configure_remote(DaemonClient& daemon, const std::string& key,
   return daemon.call("PUT", target, nlohmann::json(a).dump());
 }
 
+// `--isolation TIER`: where the plugin runs; "manifest" clears the choice.
+int set_isolation(const Invocation& inv, std::string tier) {
+  const std::string key = key_of(inv);
+  if (tier != "thread" && tier != "process" && tier != "manifest") {
+    throw Error(ErrorKind::kUsage, "--isolation takes thread, process or "
+                                   "manifest, got '" + tier + "'");
+  }
+  nlohmann::json answer;
+  if (auto daemon = connect_daemon(inv.globals)) {
+    answer = daemon->call("PUT", "/api/plugins/" + url_segment(key) + "/isolation",
+                          nlohmann::json{{"isolation", tier}}.dump());
+  } else {
+    if (tier == "manifest") tier.clear();
+    Host host(host_options(inv.globals));
+    start_session(host, false);
+    const PluginView view = host.set_isolation(key, tier);
+    finish_session(host, kDefaultWait, kExitRuntime);
+    answer = {{"plugin", key},
+              {"isolation", to_string(view.isolation)},
+              {"source", view.isolation_from_user ? "user" : "manifest"}};
+  }
+  if (inv.globals.json) {
+    print_json(answer);
+  } else {
+    std::cout << key << " runs in the " << answer.value("isolation", "?")
+              << " tier (" << (answer.value("source", "") == "user"
+                                   ? "set by you"
+                                   : "as its manifest asks")
+              << ")\n";
+  }
+  return kExitOk;
+}
+
 int configure_plugin(const Invocation& inv) {
   const std::string key = key_of(inv);
+  if (inv.vm.count("isolation")) {
+    if (inv.vm.count("assignments")) {
+      throw Error(ErrorKind::kUsage,
+                  "give either --isolation or name=value settings, not both");
+    }
+    return set_isolation(inv, inv.vm["isolation"].as<std::string>());
+  }
   const auto words = inv.vm.count("assignments")
                          ? inv.vm["assignments"].as<std::vector<std::string>>()
                          : std::vector<std::string>{};
@@ -230,7 +270,13 @@ std::vector<Command> plugins_session_commands() {
       "Values are checked against the manifest's setting types (boolean,\n"
       "number, string, select). An unknown setting exits with 3, a bad\n"
       "value with 4. Without assignments, prints the current settings.\n\n"
+      "--isolation chooses where the plugin runs: thread (in the host's\n"
+      "process; fastest) or process (a supervised worker process of its own,\n"
+      "so a crash, hang or memory blow-up kills only the worker, which is\n"
+      "restarted); manifest goes back to what the plugin's manifest asks.\n"
+      "A running plugin is restarted in its new tier at once.\n\n"
       "Examples:\n"
+      "  eventhost plugins configure untrusted_plugin --isolation process\n"
       "  eventhost plugins configure login_guard max_attempts=3\n"
       "  eventhost plugins configure audit_log path=/tmp/audit.jsonl\n"
       "  eventhost plugins configure login_guard\n",
@@ -239,7 +285,9 @@ std::vector<Command> plugins_session_commands() {
                          po::positional_options_description& positionals) {
     declare_key(options, positionals);
     options.add_options()("assignments", po::value<std::vector<std::string>>(),
-                          "name=value settings");
+                          "name=value settings")(
+        "isolation", po::value<std::string>()->value_name("TIER"),
+        "where the plugin runs: thread, process, or manifest");
     positionals.add("assignments", -1);
   };
   Command run = plugin_command(

@@ -435,6 +435,7 @@ void Host::save_counters(const PluginRunner& runner) {
   delta.exceptions = s.exceptions;
   delta.timeouts = s.timeouts;
   delta.dropped = s.dropped;
+  delta.crashes = s.crashes;
   {
     std::lock_guard lock(errors_mutex_);
     auto it = last_error_.find(runner.key());

@@ -55,6 +55,12 @@ struct HostOptions {
   // start() loads no plugin, for this run only: enabled flags, pins and
   // settings stay as they are, and enable() only records the change.
   bool safe_mode = false;
+  // The process tier. The worker executable ("" = find_worker_binary()),
+  // crashes within a minute that disable a plugin (0 = never), and how
+  // long past its budget a call may run before its worker is killed.
+  std::filesystem::path worker_binary;
+  std::uint32_t worker_crash_limit = 5;
+  std::chrono::milliseconds worker_kill_grace{1000};
 };
 
 // An event that passed the catalogue and payload checks (Host::check()),
@@ -129,6 +135,10 @@ class Host : private PluginServices {
   // emits plugin.configured.
   PluginView configure(const std::string& key,
                        const std::map<std::string, std::string>& assignments);
+  // Sets where `key` runs ("thread" or "process"; "" follows the manifest)
+  // and persists it; in a session a running plugin is restarted in its new
+  // tier. Throws kInvalidInput for another value.
+  PluginView set_isolation(const std::string& key, const std::string& tier);
   // Runs a manifest action in a session; returns the plugin's result text.
   std::string run_action(const std::string& key, const std::string& action,
                          std::string_view params_json);
@@ -170,6 +180,9 @@ class Host : private PluginServices {
   void rescan();
   void open_flight_recorder();
   std::string load_plugin(const PluginView& view);
+  std::string load_in_thread(const PluginView& view);
+  std::string load_in_worker(const PluginView& view);
+  RunnerConfig runner_config(const PluginView& view) const;
   void unload(const std::shared_ptr<PluginRunner>& runner);
   std::shared_ptr<const PluginSettings> settings_for(
       const PluginView& view) const;

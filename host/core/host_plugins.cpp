@@ -6,58 +6,13 @@
 #include "common/error.h"
 #include "core/flight_recorder.h"
 #include "core/host.h"
+#include "dispatch/guarded_call.h"
 #include "loader/sha256.h"
+#include "worker/sandbox.h"
+#include "worker/worker_plugin.h"
 
 namespace eventhost {
 namespace {
-
-const char* code_text(std::int32_t code) {
-  switch (code) {
-    case EH_ERR_FAILED:
-      return "failed";
-    case EH_ERR_INVALID_ARGUMENT:
-      return "invalid argument";
-    case EH_ERR_NOT_FOUND:
-      return "not found";
-    case EH_ERR_REFUSED:
-      return "refused";
-    case EH_ERR_EXCEPTION:
-      return "exception";
-    default:
-      return "error";
-  }
-}
-
-// Describes a failed lifecycle call: "eh_plugin_init returned 2 (invalid
-// argument): <the plugin's message>".
-std::string call_failure(const char* what, std::int32_t code,
-                         const CallRecord& record) {
-  return std::string(what) + " returned " + std::to_string(code) + " (" +
-         code_text(code) + ")" +
-         (record.error.empty() ? "" : ": " + record.error);
-}
-
-// Runs a lifecycle function of a plugin with the exception barrier, its
-// set_error/set_result captured in `record`; returns "" on success or what
-// went wrong.
-template <typename Fn>
-std::string guarded_call(const char* what, CallRecord& record, Fn&& fn) {
-  CallScope scope(&record);
-  try {
-    const std::int32_t code = fn();
-    return code == EH_OK ? "" : call_failure(what, code, record);
-  } catch (const std::exception& e) {
-    return std::string(what) + " threw: " + e.what();
-  } catch (...) {
-    return std::string(what) + " threw an unknown exception";
-  }
-}
-
-template <typename Fn>
-std::string guarded_call(const char* what, Fn&& fn) {
-  CallRecord record;
-  return guarded_call(what, record, std::forward<Fn>(fn));
-}
 
 nlohmann::json plugin_event_payload(const PluginView& view) {
   return {{"plugin_key", view.key},
@@ -96,9 +51,36 @@ std::shared_ptr<const PluginSettings> Host::settings_for(
   return settings;
 }
 
-// Loads, initializes and configures one plugin and adds it to the
-// dispatcher. Returns "" or why it did not start.
+RunnerConfig Host::runner_config(const PluginView& view) const {
+  const Manifest& m = *view.file.manifest;
+  RunnerConfig config;
+  config.key = view.key;
+  config.priority = m.priority;
+  // A worker runs one call at a time, whatever the manifest allows.
+  config.concurrency =
+      view.isolation == Isolation::kProcess ? 1 : m.concurrency;
+  config.timeout = std::chrono::milliseconds(m.timeout_ms);
+  config.queue_capacity = m.queue_capacity;
+  config.subscribe = m.subscribe;
+  config.recorder = recorder_;
+  return config;
+}
+
+// Loads, initializes and configures one plugin in its tier and adds it to
+// the dispatcher. Returns "" or why it did not start.
 std::string Host::load_plugin(const PluginView& view) {
+  std::string failure = view.isolation == Isolation::kProcess
+                            ? load_in_worker(view)
+                            : load_in_thread(view);
+  if (failure.empty()) {
+    spdlog::debug("loaded plugin {} {} from {} ({} tier)", view.key,
+                  view.file.manifest->version, view.file.path.string(),
+                  to_string(view.isolation));
+  }
+  return failure;
+}
+
+std::string Host::load_in_thread(const PluginView& view) {
   // Covers dlopen too: a plugin's static initializers run there.
   const RecordedCall recorded(recorder_.get(), CallKind::kLoading, view.key,
                               "load, init and configure");
@@ -108,7 +90,6 @@ std::string Host::load_plugin(const PluginView& view) {
   } catch (const Error& e) {
     return e.what();
   }
-  const Manifest& m = *view.file.manifest;
   PluginServices* services = this;
   auto context = std::make_unique<eh_context>(view.key, services);
   const auto settings = settings_for(view);
@@ -129,31 +110,55 @@ std::string Host::load_plugin(const PluginView& view) {
              view.key + " name=value`)";
     }
   }
-  RunnerConfig config;
-  config.key = view.key;
-  config.priority = m.priority;
-  config.concurrency = m.concurrency;
-  config.timeout = std::chrono::milliseconds(m.timeout_ms);
-  config.queue_capacity = m.queue_capacity;
-  config.subscribe = m.subscribe;
-  config.recorder = recorder_;
-  dispatcher_->add(std::make_shared<PluginRunner>(std::move(config), plugin,
+  dispatcher_->add(std::make_shared<PluginRunner>(runner_config(view), plugin,
                                                   std::move(context)));
-  spdlog::debug("loaded plugin {} {} from {}", view.key, m.version,
-                view.file.path.string());
+  return "";
+}
+
+std::string Host::load_in_worker(const PluginView& view) {
+  const Manifest& m = *view.file.manifest;
+  worker::WorkerPolicy policy;
+  policy.binary = options_.worker_binary.empty() ? worker::find_worker_binary()
+                                                 : options_.worker_binary;
+  if (policy.binary.empty()) {
+    return "the process tier needs the eventhost-worker program, which was "
+           "not found next to eventhost or in ../libexec/eventhost; set "
+           "EVENTHOST_WORKER to its path";
+  }
+  policy.limits.memory_bytes = std::uint64_t{m.limits.memory_mb} << 20;
+  policy.limits.cpu_seconds = m.limits.cpu_seconds;
+  policy.limits.open_files = m.limits.open_files;
+  for (const std::string& promise : m.sandbox) {
+    if (promise == "no_network") policy.deny |= worker::kDenyNetwork;
+    if (promise == "no_fs_write") policy.deny |= worker::kDenyFsWrite;
+    if (promise == "no_spawn") policy.deny |= worker::kDenySpawn;
+  }
+  policy.crash_limit = options_.worker_crash_limit;
+  policy.kill_grace = options_.worker_kill_grace;
+  worker::WorkerSpec spec;
+  spec.key = view.key;
+  spec.plugin_file = view.file.path;
+  spec.sha256 = view.state->sha256;
+  spec.has_action = view.file.has_action;
+  spec.timeout = std::chrono::milliseconds(m.timeout_ms);
+  PluginServices* services = this;
+  auto supervisor = std::make_shared<worker::WorkerPlugin>(
+      std::move(spec), std::move(policy), services, dispatcher_.get());
+  auto runner = std::make_shared<PluginRunner>(
+      runner_config(view), view.file.handler_symbols, view.file.has_catch_all,
+      supervisor, supervisor.get());
+  const std::string failure = supervisor->start(runner.get(), settings_for(view));
+  if (!failure.empty()) {
+    return failure + " (in its worker process; fix its settings with "
+                     "`eventhost plugins configure " + view.key +
+           " name=value`, or see the worker's log above)";
+  }
+  dispatcher_->add(std::move(runner));
   return "";
 }
 
 void Host::unload(const std::shared_ptr<PluginRunner>& runner) {
-  if (auto shutdown = runner->plugin().shutdown()) {
-    const RecordedCall recorded(runner->config().recorder.get(),
-                                CallKind::kLifecycle, runner->key(),
-                                "eh_plugin_shutdown");
-    guarded_call("eh_plugin_shutdown", [&] {
-      shutdown(runner->context());
-      return EH_OK;
-    });
-  }
+  runner->control().shutdown();
 }
 
 PluginView Host::enable(const std::string& key) {
@@ -246,18 +251,10 @@ PluginView Host::configure(
     const auto settings = settings_for(view);
     auto done = std::make_shared<std::promise<std::string>>();
     auto result = done->get_future();
-    const bool queued = dispatcher_->run_lifecycle(key, [runner, settings,
-                                                         done] {
-      runner->context()->set_settings(settings);
-      const RecordedCall recorded(runner->config().recorder.get(),
-                                  CallKind::kLifecycle, runner->key(),
-                                  "eh_plugin_configure");
-      auto configure = runner->plugin().configure();
-      done->set_value(
-          configure == nullptr ? "" : guarded_call("eh_plugin_configure", [&] {
-            return configure(runner->context(), settings->object_json.c_str());
-          }));
-    });
+    const bool queued =
+        dispatcher_->run_lifecycle(key, [runner, settings, done] {
+          done->set_value(runner->control().configure(settings));
+        });
     if (queued && result.wait_for(runner->config().timeout * 2) ==
                       std::future_status::ready) {
       const std::string failure = result.get();
@@ -293,7 +290,7 @@ std::string Host::run_action(const std::string& key, const std::string& action,
         "--params must be a JSON object, e.g. '{\"username\": \"bob\"}'");
   }
   auto runner = dispatcher_ ? dispatcher_->find(key) : nullptr;
-  if (!runner || runner->plugin().action() == nullptr) {
+  if (!runner || !runner->control().has_action()) {
     throw Error(ErrorKind::kRefused,
                 runner ? key + " does not export eh_plugin_action"
                        : key + " is not running (" + view.status +
@@ -308,15 +305,7 @@ std::string Host::run_action(const std::string& key, const std::string& action,
   const std::string params_text = params.dump();
   dispatcher_->run_lifecycle(key, [runner, action, params_text, done] {
     Answer a;
-    CallRecord record;
-    const RecordedCall recorded(runner->config().recorder.get(),
-                                CallKind::kLifecycle, runner->key(),
-                                "eh_plugin_action");
-    a.error = guarded_call("eh_plugin_action", record, [&] {
-      return runner->plugin().action()(runner->context(), action.c_str(),
-                                       params_text.c_str());
-    });
-    a.result = record.result;
+    a.error = runner->control().action(action, params_text, &a.result);
     done->set_value(std::move(a));
   });
   const auto budget =
@@ -331,6 +320,45 @@ std::string Host::run_action(const std::string& key, const std::string& action,
     throw Error(ErrorKind::kRefused,
                 key + ": action '" + action + "': " + a.error);
   return a.result;
+}
+
+}  // namespace eventhost
+
+namespace eventhost {
+
+PluginView Host::set_isolation(const std::string& key, const std::string& tier) {
+  PluginView view = plugin(key);
+  if (!tier.empty() && !parse_isolation(tier)) {
+    throw Error(ErrorKind::kInvalidInput,
+                "isolation must be \"thread\" or \"process\", got \"" + tier +
+                    "\"");
+  }
+  state_->set_isolation(key, tier);
+  view = plugin(key);
+  if (!dispatcher_ || options_.safe_mode) return view;
+  const auto running = dispatcher_->find(key);
+  if (!running) return view;
+  const bool in_worker = running->executor() != nullptr;
+  if (in_worker == (view.isolation == Isolation::kProcess)) return view;
+  const auto retired = dispatcher_->remove(key, options_.shutdown_grace);
+  if (!retired) {
+    throw Error(ErrorKind::kRefused,
+                key + " is still in a call after " +
+                    std::to_string(options_.shutdown_grace.count()) +
+                    " ms; the " + to_string(view.isolation) +
+                    " tier is saved and applies when the host restarts");
+  }
+  save_counters(*retired);
+  unload(retired);
+  const std::string failure = load_plugin(view);
+  if (!failure.empty()) {
+    throw Error(ErrorKind::kRefused, key + " did not start in the " +
+                                         to_string(view.isolation) +
+                                         " tier: " + failure);
+  }
+  spdlog::info("plugin {} now runs in the {} tier", key,
+               to_string(view.isolation));
+  return view;
 }
 
 }  // namespace eventhost

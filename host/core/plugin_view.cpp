@@ -93,6 +93,13 @@ PluginView make_plugin_view(const PluginFile& file, StateStore& state,
   }
   view.same_key = same_key;
   view.status = status_of(view, extra_problem, same_key, host_version);
+  if (file.manifest) view.isolation = file.manifest->isolation;
+  if (view.state) {
+    if (const auto chosen = parse_isolation(view.state->isolation)) {
+      view.isolation = *chosen;
+      view.isolation_from_user = true;
+    }
+  }
   for (const auto& other : same_key) {
     view.warnings.push_back("another file declares the same key '" + view.key +
                             "': " + other.string() + "; remove one of them");
@@ -140,6 +147,8 @@ nlohmann::json to_json(const PluginView& view) {
     j["priority"] = to_string(m.priority);
     j["manifest"] = m.raw;
   }
+  j["isolation"] = to_string(view.isolation);
+  j["isolation_source"] = view.isolation_from_user ? "user" : "manifest";
   j["settings"] = view.settings;
   j["warnings"] = view.warnings;
   j["ignored_symbols"] = view.file.ignored_symbols;
@@ -150,7 +159,8 @@ nlohmann::json to_json(const PluginView& view) {
   const PluginCounters& c = view.counters;
   j["counters"] = {{"delivered", c.delivered},   {"failed", c.failed},
                    {"exceptions", c.exceptions}, {"timeouts", c.timeouts},
-                   {"dropped", c.dropped},       {"last_error", c.last_error}};
+                   {"dropped", c.dropped},       {"crashes", c.crashes},
+                   {"last_error", c.last_error}};
   return j;
 }
 

@@ -44,6 +44,9 @@ struct PluginView {
   PluginCounters counters;
   // Every declared setting's current value: the user's, else the default.
   std::map<std::string, nlohmann::json> settings;
+  // Where it runs: the user's choice (state), else the manifest's request.
+  Isolation isolation = Isolation::kThread;
+  bool isolation_from_user = false;
   // Other files in the folder that declare the same key.
   std::vector<std::filesystem::path> same_key;
   // What a user should know but that does not stop the plugin: another

@@ -15,13 +15,14 @@ enum class Outcome : std::uint8_t {
   kException,  // an exception was caught (SDK layer or host)
   kTimeout,    // the handler ran past the plugin's time budget
   kDropped,    // never called: queue full, or plugin stopped/disabled
+  kCrashed,    // its worker process died during the call (process tier)
 };
 
 const char* to_string(Outcome outcome);
 
 inline bool is_failure(Outcome o) {
   return o == Outcome::kError || o == Outcome::kException ||
-         o == Outcome::kTimeout;
+         o == Outcome::kTimeout || o == Outcome::kCrashed;
 }
 
 struct DeliveryResult {

@@ -81,9 +81,8 @@ std::shared_ptr<const Dispatcher::RouteList> Dispatcher::routes_for(
   auto list = std::make_shared<RouteList>();
   for (const auto& runner : runners_) {
     if (runner->tripped()) continue;
-    bool catch_all = false;
-    if (eh_handler_fn fn = runner->route(name, &catch_all)) {
-      list->push_back({runner, fn, catch_all});
+    if (const auto target = runner->target(name)) {
+      list->push_back({runner, target->handler, target->catch_all});
     }
   }
   routes_[name] = list;
@@ -149,6 +148,10 @@ bool Dispatcher::run_lifecycle(const std::string& key,
 }
 
 void Dispatcher::schedule(const std::shared_ptr<PluginRunner>& runner) {
+  if (RemoteExecutor* executor = runner->executor()) {
+    executor->wake();
+    return;
+  }
   {
     std::lock_guard lock(ready_mutex_);
     if (in_ready_.count(runner.get()) != 0 || !runner->runnable()) return;
@@ -185,19 +188,42 @@ void Dispatcher::execute(PluginRunner& runner, const Work& work) {
     work.lifecycle();  // the closure owns its own error handling
     return;
   }
-  const DeliveryResult result = runner.deliver(work);
+  report(runner, runner.deliver(work));
+}
+
+void Dispatcher::report(PluginRunner& runner, const DeliveryResult& result) {
   if (callbacks_.on_result) callbacks_.on_result(result);
   if (runner.record_for_breaker(result.outcome, options_.breaker_threshold)) {
-    trip(runner, result);
+    close_tripped(runner,
+         "failed " + std::to_string(options_.breaker_threshold) +
+             " times in a row; last on event " +
+             std::to_string(result.event_id) + " (" + result.event_name +
+             "): " + to_string(result.outcome) + ": " + result.message);
   }
 }
 
-void Dispatcher::trip(PluginRunner& runner, const DeliveryResult& last) {
+void Dispatcher::complete(PluginRunner& runner, const DeliveryResult& result) {
+  report(runner, result);
+  work_done();
+}
+
+void Dispatcher::lifecycle_done() { work_done(); }
+
+void Dispatcher::drop(PluginRunner& runner, const Work& work,
+                      const std::string& why) {
+  runner.count_drop();
+  report_drop(runner, work, why);
+  work_done();
+}
+
+bool Dispatcher::trip(PluginRunner& runner, const std::string& reason) {
+  if (!runner.trip_now()) return false;
+  close_tripped(runner, reason);
+  return true;
+}
+
+void Dispatcher::close_tripped(PluginRunner& runner, const std::string& reason) {
   invalidate_routes();
-  const std::string reason =
-      "failed " + std::to_string(options_.breaker_threshold) +
-      " times in a row; last on event " + std::to_string(last.event_id) + " (" +
-      last.event_name + "): " + to_string(last.outcome) + ": " + last.message;
   std::vector<Work> left = runner.close();
   for (const Work& work : left) {
     if (work.lifecycle) {

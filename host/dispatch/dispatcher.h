@@ -95,6 +95,16 @@ class Dispatcher {
   // Keys of plugins with a call in progress right now.
   std::vector<std::string> busy_plugins() const;
 
+  // For a runner's RemoteExecutor, on its own thread. complete() reports
+  // one delivery it popped (result callback, breaker); lifecycle_done()
+  // ends a lifecycle call it ran; drop() reports work it cannot run.
+  void complete(PluginRunner& runner, const DeliveryResult& result);
+  void lifecycle_done();
+  void drop(PluginRunner& runner, const Work& work, const std::string& why);
+  // Disables `runner` now for `reason` (queued work is dropped, on_trip is
+  // called). Returns false if it had tripped already.
+  bool trip(PluginRunner& runner, const std::string& reason);
+
  private:
   struct Route {
     std::shared_ptr<PluginRunner> runner;
@@ -110,7 +120,8 @@ class Dispatcher {
   void schedule(const std::shared_ptr<PluginRunner>& runner);
   void run_next();
   void execute(PluginRunner& runner, const Work& work);
-  void trip(PluginRunner& runner, const DeliveryResult& last);
+  void report(PluginRunner& runner, const DeliveryResult& result);
+  void close_tripped(PluginRunner& runner, const std::string& reason);
   void report_drop(const PluginRunner& runner, const Work& work,
                    const std::string& why);
   void work_done(std::size_t count = 1);

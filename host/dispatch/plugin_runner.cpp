@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "catalogue/catalogue.h"
+#include "dispatch/in_process_control.h"
 
 namespace eventhost {
 
@@ -14,21 +15,46 @@ PluginRunner::PluginRunner(RunnerConfig config,
                            std::unique_ptr<eh_context> context)
     : config_(std::move(config)),
       plugin_(std::move(plugin)),
-      context_(std::move(context)) {}
+      context_(std::move(context)),
+      control_(std::make_shared<InProcessControl>(
+          config_.key, *plugin_, context_.get(), config_.recorder)) {}
 
-eh_handler_fn PluginRunner::route(const std::string& event_name,
-                                  bool* catch_all) const {
-  *catch_all = false;
-  if (eh_handler_fn fn = plugin_->handler(handler_symbol(event_name))) {
-    return fn;
+PluginRunner::PluginRunner(RunnerConfig config,
+                           std::vector<std::string> handler_symbols,
+                           bool catch_all,
+                           std::shared_ptr<PluginControl> control,
+                           RemoteExecutor* executor)
+    : config_(std::move(config)),
+      symbols_(std::move(handler_symbols)),
+      remote_catch_all_(catch_all),
+      executor_(executor),
+      control_(std::move(control)) {}
+
+PluginRunner::~PluginRunner() = default;
+
+std::optional<RouteTarget> PluginRunner::target(
+    const std::string& event_name) const {
+  const std::string symbol = handler_symbol(event_name);
+  if (plugin_) {
+    if (eh_handler_fn fn = plugin_->handler(symbol)) return RouteTarget{fn};
+  } else if (std::binary_search(symbols_.begin(), symbols_.end(), symbol)) {
+    return RouteTarget{};
   }
-  if (plugin_->catch_all() == nullptr) return nullptr;
+  const bool has_catch_all =
+      plugin_ ? plugin_->catch_all() != nullptr : remote_catch_all_;
+  if (!has_catch_all) return std::nullopt;
   const bool subscribed = std::any_of(
       config_.subscribe.begin(), config_.subscribe.end(),
       [&](const std::string& p) { return event_matches(p, event_name); });
-  if (!subscribed) return nullptr;
-  *catch_all = true;
-  return plugin_->catch_all();
+  if (!subscribed) return std::nullopt;
+  return RouteTarget{plugin_ ? plugin_->catch_all() : nullptr, true};
+}
+
+eh_handler_fn PluginRunner::route(const std::string& event_name,
+                                  bool* catch_all) const {
+  const auto found = target(event_name);
+  *catch_all = found && found->catch_all;
+  return found ? found->handler : nullptr;
 }
 
 bool PluginRunner::try_push(Work& work, std::string* why) {
@@ -65,6 +91,31 @@ bool PluginRunner::pop(Work* out) {
   queue_.pop_front();
   ++running_;
   lifecycle_running_ = lifecycle;
+  return true;
+}
+
+bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
+  out->clear();
+  std::lock_guard lock(mutex_);
+  if (queue_.empty() || lifecycle_running_ || running_ != 0) return false;
+  const bool lifecycle = static_cast<bool>(queue_.front().lifecycle);
+  while (!queue_.empty() && out->size() < max &&
+         static_cast<bool>(queue_.front().lifecycle) == lifecycle) {
+    out->push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    if (lifecycle) break;
+  }
+  running_ = 1;
+  lifecycle_running_ = lifecycle;
+  return true;
+}
+
+bool PluginRunner::requeue_front(std::vector<Work>& work) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || tripped_.load()) return false;
+  queue_.insert(queue_.begin(), std::make_move_iterator(work.begin()),
+                std::make_move_iterator(work.end()));
+  work.clear();
   return true;
 }
 
@@ -175,6 +226,9 @@ void PluginRunner::count(Outcome outcome) {
     case Outcome::kDropped:
       dropped_.fetch_add(1);
       break;
+    case Outcome::kCrashed:
+      crashes_.fetch_add(1);
+      break;
   }
 }
 
@@ -186,7 +240,10 @@ bool PluginRunner::record_for_breaker(Outcome outcome,
   }
   if (threshold == 0) return false;  // breaker switched off
   const auto failures = consecutive_failures_.fetch_add(1) + 1;
-  if (failures < threshold) return false;
+  return failures >= threshold && trip_now();
+}
+
+bool PluginRunner::trip_now() {
   bool expected = false;
   return tripped_.compare_exchange_strong(expected, true);
 }
@@ -217,6 +274,7 @@ RunnerStats PluginRunner::stats() const {
   s.exceptions = exceptions_.load();
   s.timeouts = timeouts_.load();
   s.dropped = dropped_.load();
+  s.crashes = crashes_.load();
   s.tripped = tripped_.load();
   std::lock_guard lock(mutex_);
   s.queue_depth = queue_.size();
@@ -249,6 +307,8 @@ const char* to_string(Outcome outcome) {
       return "timeout";
     case Outcome::kDropped:
       return "dropped";
+    case Outcome::kCrashed:
+      return "crashed";
   }
   return "?";
 }

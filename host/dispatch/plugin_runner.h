@@ -2,6 +2,12 @@
 // queue, how many of its calls may run at once, its time budget, its
 // counters and its circuit breaker, and the guarded call into its code.
 //
+// A runner is of one of two tiers. In the thread tier it holds the loaded
+// library and the pool calls deliver(). In the process tier the plugin
+// lives in a worker process: the runner routes by the handler symbols that
+// discovery read from the file, and its RemoteExecutor takes the queued
+// work (pop_batch) to the worker on its own thread.
+//
 // Thread-safety: every method may be called from any thread; queue and
 // in-flight bookkeeping are under one per-plugin mutex (never a global
 // one), counters are atomic. The Dispatcher is the only caller of the
@@ -15,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +30,7 @@
 #include "dispatch/delivery.h"
 #include "dispatch/event.h"
 #include "dispatch/plugin_context.h"
+#include "dispatch/plugin_control.h"
 #include "loader/loaded_plugin.h"
 #include "loader/manifest.h"
 
@@ -49,9 +57,16 @@ struct Work {
   std::function<void()> lifecycle;  // empty for event deliveries
 };
 
+// Where an event goes in a plugin: the function (null in the process tier,
+// where the worker resolves it) and whether it is the catch-all.
+struct RouteTarget {
+  eh_handler_fn handler = nullptr;
+  bool catch_all = false;
+};
+
 struct RunnerStats {
   std::uint64_t delivered = 0, failed = 0, exceptions = 0, timeouts = 0,
-                dropped = 0;
+                dropped = 0, crashes = 0;
   std::size_t queue_depth = 0;
   bool tripped = false;
 };
@@ -65,17 +80,31 @@ struct Overrun {
 
 class PluginRunner {
  public:
+  // Thread tier: `plugin` is loaded in this process and already
+  // initialized; its configure/action/shutdown go through control().
   PluginRunner(RunnerConfig config, std::shared_ptr<LoadedPlugin> plugin,
                std::unique_ptr<eh_context> context);
+  // Process tier: `handler_symbols` (sorted) and `catch_all` are what
+  // discovery read from the file. `control` also owns `executor` (they are
+  // one supervisor); both must outlive every call into this runner.
+  PluginRunner(RunnerConfig config, std::vector<std::string> handler_symbols,
+               bool catch_all, std::shared_ptr<PluginControl> control,
+               RemoteExecutor* executor);
+  ~PluginRunner();
 
   const RunnerConfig& config() const { return config_; }
   const std::string& key() const { return config_.key; }
+  // Thread tier only: the in-process context and library.
   eh_context* context() const { return context_.get(); }
   const LoadedPlugin& plugin() const { return *plugin_; }
+  PluginControl& control() const { return *control_; }
+  // Process tier only; nullptr in the thread tier.
+  RemoteExecutor* executor() const { return executor_; }
 
-  // The function that handles `event_name`: the named on_<...> handler,
-  // else the catch-all if the event matches `subscribe` (*catch_all is then
-  // set). Returns nullptr if the plugin does not take the event.
+  // Where `event_name` goes: its on_<...> handler, else the catch-all if
+  // the event matches `subscribe`. nullopt if the plugin does not take it.
+  std::optional<RouteTarget> target(const std::string& event_name) const;
+  // Thread tier: target()'s function, or nullptr.
   eh_handler_fn route(const std::string& event_name, bool* catch_all) const;
 
   // Queues work, moving from `work` only on success. Returns false if the
@@ -88,6 +117,12 @@ class PluginRunner {
   // wait for running calls). finish() marks it done; returns true if more
   // work may start.
   bool pop(Work* out);
+  // Process tier: takes up to `max` event deliveries in queue order, or a
+  // single lifecycle call, as one running slot (one finish() ends it).
+  bool pop_batch(std::vector<Work>* out, std::size_t max);
+  // Puts work that was popped but never run back at the front, in order.
+  // Returns false (leaving `work` intact) if the runner no longer accepts.
+  bool requeue_front(std::vector<Work>& work);
   bool finish();
   bool runnable() const;
 
@@ -96,8 +131,11 @@ class PluginRunner {
   DeliveryResult deliver(const Work& work);
 
   // Circuit breaker: counts consecutive failures; returns true exactly
-  // once, when `threshold` is reached. The runner then accepts no work.
+  // once, when `threshold` is reached (the runner is then tripped).
   bool record_for_breaker(Outcome outcome, std::uint32_t threshold);
+  // Trips the breaker: returns true exactly once. The runner then accepts
+  // no work.
+  bool trip_now();
   bool tripped() const { return tripped_.load(); }
   // False once closed or tripped: pushing can never succeed again.
   bool accepting() const;
@@ -120,11 +158,22 @@ class PluginRunner {
   };
 
   Outcome classify(std::int32_t code, std::chrono::nanoseconds took) const;
+
+ public:
+  // Adds one outcome to the counters (deliver() does it for its calls).
   void count(Outcome outcome);
 
+ private:
+
   const RunnerConfig config_;
-  const std::shared_ptr<LoadedPlugin> plugin_;
-  const std::unique_ptr<eh_context> context_;
+  const std::shared_ptr<LoadedPlugin> plugin_;   // thread tier
+  const std::unique_ptr<eh_context> context_;    // thread tier
+  const std::vector<std::string> symbols_;       // process tier, sorted
+  const bool remote_catch_all_ = false;          // process tier
+  RemoteExecutor* const executor_ = nullptr;     // process tier
+  // Declared after the context and library it calls into, so it goes
+  // first (a worker's supervisor thread stops before the rest).
+  const std::shared_ptr<PluginControl> control_;
 
   mutable std::mutex mutex_;
   std::deque<Work> queue_;           // GUARDED_BY(mutex_)
@@ -134,7 +183,7 @@ class PluginRunner {
   std::vector<InFlight> in_flight_;  // GUARDED_BY(mutex_)
 
   std::atomic<std::uint64_t> delivered_{0}, failed_{0}, exceptions_{0},
-      timeouts_{0}, dropped_{0};
+      timeouts_{0}, dropped_{0}, crashes_{0};
   std::atomic<std::uint32_t> consecutive_failures_{0};
   std::atomic<bool> tripped_{false};
 };

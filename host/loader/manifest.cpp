@@ -3,6 +3,8 @@
 // ("settings[1].type") so an author can fix it without guessing.
 #include "loader/manifest.h"
 
+#include <algorithm>
+#include <iterator>
 #include <limits>
 #include <set>
 
@@ -227,6 +229,34 @@ std::optional<VersionRange> read_host_version(const ObjectReader& r) {
   }
 }
 
+// "isolation", "sandbox" and "limits": how the plugin asks to be run.
+void read_isolation(const ObjectReader& r, Manifest* m) {
+  const std::string tier = r.string("isolation", false, "thread");
+  const auto isolation = parse_isolation(tier);
+  if (!isolation) {
+    fail("isolation", "must be \"thread\" or \"process\", got \"" + tier + "\"");
+  }
+  m->isolation = *isolation;
+  m->sandbox = r.strings("sandbox");
+  for (std::size_t i = 0; i < m->sandbox.size(); ++i) {
+    const std::string& promise = m->sandbox[i];
+    const bool known = std::any_of(
+        std::begin(kSandboxPromises), std::end(kSandboxPromises),
+        [&](const char* p) { return promise == p; });
+    if (!known) {
+      fail(item_path("sandbox", i), "\"" + promise +
+               "\" is not a sandbox promise; use no_network, no_fs_write or "
+               "no_spawn");
+    }
+  }
+  if (const Json* limits = r.find("limits")) {
+    const ObjectReader l(*limits, "limits");
+    m->limits.memory_mb = l.integer("memory_mb", 0, m->limits.memory_mb);
+    m->limits.cpu_seconds = l.integer("cpu_seconds", 0, m->limits.cpu_seconds);
+    m->limits.open_files = l.integer("open_files", 0, m->limits.open_files);
+  }
+}
+
 }  // namespace
 
 const char* to_string(Priority p) {
@@ -288,7 +318,18 @@ Manifest Manifest::parse(std::string_view json_text) {
   m.timeout_ms = r.integer("timeout_ms", 1, m.timeout_ms);
   m.queue_capacity = r.integer("queue_capacity", 1, m.queue_capacity);
   m.host_version = read_host_version(r);
+  read_isolation(r, &m);
   return m;
+}
+
+const char* to_string(Isolation i) {
+  return i == Isolation::kProcess ? "process" : "thread";
+}
+
+std::optional<Isolation> parse_isolation(std::string_view text) {
+  if (text == "thread") return Isolation::kThread;
+  if (text == "process") return Isolation::kProcess;
+  return std::nullopt;
 }
 
 const SettingField* Manifest::find_setting(std::string_view id) const {

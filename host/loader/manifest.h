@@ -37,6 +37,25 @@ struct ActionSpec {
 enum class Priority : std::uint8_t { kCritical = 0, kHigh = 1, kNormal = 2, kLow = 3 };
 const char* to_string(Priority p);
 
+// Where a plugin's code runs: in the host's process on the pool (thread),
+// or in a supervised worker process of its own (process).
+enum class Isolation : std::uint8_t { kThread = 0, kProcess = 1 };
+const char* to_string(Isolation i);
+// "thread" or "process"; nullopt for anything else.
+std::optional<Isolation> parse_isolation(std::string_view text);
+
+// What a process-tier plugin promised not to do ("sandbox"), enforced in
+// its worker by seccomp (see host/worker/sandbox.h).
+inline constexpr const char* kSandboxPromises[] = {"no_network", "no_fs_write",
+                                                   "no_spawn"};
+
+// A process-tier worker's resource limits ("limits"); 0 = no limit.
+struct WorkerLimitSpec {
+  std::uint32_t memory_mb = 512;  // address space
+  std::uint32_t cpu_seconds = 0;  // CPU time over the worker's life
+  std::uint32_t open_files = 256;
+};
+
 struct Manifest {
   std::string key;  // [a-z][a-z0-9_]*, unique among plugins
   std::string name;
@@ -52,6 +71,10 @@ struct Manifest {
   std::uint32_t concurrency = 1;  // 1 = calls serialized
   std::uint32_t timeout_ms = 5000;
   std::uint32_t queue_capacity = 1024;
+  // The tier it asks for ("isolation"); the user's choice wins.
+  Isolation isolation = Isolation::kThread;
+  std::vector<std::string> sandbox;  // of kSandboxPromises
+  WorkerLimitSpec limits;
   // The host versions it runs on ("host_version"); absent = any.
   std::optional<VersionRange> host_version;
   nlohmann::json raw;  // the document as written

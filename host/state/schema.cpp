@@ -49,6 +49,13 @@ CREATE TABLE counters (
 PRAGMA application_id = 1163282516;
 PRAGMA user_version = 1;
 )sql",
+    // 2: the process isolation tier -- the user's chosen tier per plugin
+    // ('' = as the manifest asks) and a count of worker crashes.
+    R"sql(
+ALTER TABLE plugins ADD COLUMN isolation TEXT NOT NULL DEFAULT '';
+ALTER TABLE counters ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 2;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

@@ -39,6 +39,7 @@ PluginState read_plugin_row(const sql::Statement& row) {
   state.sha256 = row.text(2);
   state.file = row.text(3);
   state.disabled_reason = row.text(4);
+  state.isolation = row.text(5);
   return state;
 }
 
@@ -77,8 +78,8 @@ StateStore::~StateStore() = default;
 std::optional<PluginState> StateStore::get_plugin(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto stmt = db_->connection.prepare(
-      "SELECT key, enabled, sha256, file, disabled_reason FROM plugins "
-      "WHERE key = ?1",
+      "SELECT key, enabled, sha256, file, disabled_reason, isolation "
+      "FROM plugins WHERE key = ?1",
       "reading the state of plugin '" + key + "'");
   stmt.bind(1, key);
   if (!stmt.step()) return std::nullopt;
@@ -88,8 +89,8 @@ std::optional<PluginState> StateStore::get_plugin(const std::string& key) {
 std::vector<PluginState> StateStore::plugins() {
   std::lock_guard lock(mutex_);
   auto stmt = db_->connection.prepare(
-      "SELECT key, enabled, sha256, file, disabled_reason FROM plugins "
-      "ORDER BY key",
+      "SELECT key, enabled, sha256, file, disabled_reason, isolation "
+      "FROM plugins ORDER BY key",
       "listing plugin states");
   std::vector<PluginState> result;
   while (stmt.step()) result.push_back(read_plugin_row(stmt));
@@ -178,11 +179,25 @@ void StateStore::set_event_level(const std::string& level) {
   stmt.run();
 }
 
+void StateStore::set_isolation(const std::string& key,
+                               const std::string& isolation) {
+  std::lock_guard lock(mutex_);
+  const char* sql =
+      "INSERT INTO plugins (key, isolation, updated_at) "
+      "VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER)) "
+      "ON CONFLICT (key) DO UPDATE SET isolation = excluded.isolation, "
+      "updated_at = excluded.updated_at";
+  auto stmt = db_->connection.prepare(
+      sql, "saving the isolation tier of plugin '" + key + "'");
+  stmt.bind(1, key).bind(2, isolation);
+  stmt.run();
+}
+
 PluginCounters StateStore::counters(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto stmt = db_->connection.prepare(
-      "SELECT delivered, failed, exceptions, timeouts, dropped, last_error "
-      "FROM counters WHERE plugin_key = ?1",
+      "SELECT delivered, failed, exceptions, timeouts, dropped, last_error, "
+      "crashes FROM counters WHERE plugin_key = ?1",
       "reading the counters of plugin '" + key + "'");
   stmt.bind(1, key);
   PluginCounters counters;
@@ -193,6 +208,7 @@ PluginCounters StateStore::counters(const std::string& key) {
   counters.timeouts = from_sql_integer(stmt.integer(3));
   counters.dropped = from_sql_integer(stmt.integer(4));
   counters.last_error = stmt.text(5);
+  counters.crashes = from_sql_integer(stmt.integer(6));
   return counters;
 }
 
@@ -203,8 +219,8 @@ void StateStore::add_counters(const std::string& key,
   // failure this run", so the previous message survives.
   const char* sql =
       "INSERT INTO counters (plugin_key, delivered, failed, exceptions, "
-      "timeouts, dropped, last_error, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(strftime('%s', 'now') AS "
+      "timeouts, dropped, last_error, crashes, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CAST(strftime('%s', 'now') AS "
       "INTEGER)) "
       "ON CONFLICT (plugin_key) DO UPDATE SET "
       "delivered = delivered + excluded.delivered, "
@@ -212,6 +228,7 @@ void StateStore::add_counters(const std::string& key,
       "exceptions = exceptions + excluded.exceptions, "
       "timeouts = timeouts + excluded.timeouts, "
       "dropped = dropped + excluded.dropped, "
+      "crashes = crashes + excluded.crashes, "
       "last_error = CASE WHEN excluded.last_error <> '' "
       "THEN excluded.last_error ELSE last_error END, "
       "updated_at = excluded.updated_at";
@@ -223,7 +240,8 @@ void StateStore::add_counters(const std::string& key,
       .bind(4, to_sql_integer(delta.exceptions, "exception count"))
       .bind(5, to_sql_integer(delta.timeouts, "timeout count"))
       .bind(6, to_sql_integer(delta.dropped, "dropped count"))
-      .bind(7, delta.last_error);
+      .bind(7, delta.last_error)
+      .bind(8, to_sql_integer(delta.crashes, "crash count"));
   stmt.run();
 }
 

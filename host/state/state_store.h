@@ -28,6 +28,7 @@ struct PluginState {
   std::string sha256;           // pinned when enabled; "" if never enabled
   std::string file;             // path it was enabled from
   std::string disabled_reason;  // set by the circuit breaker, cleared on enable
+  std::string isolation;        // "thread", "process", or "" (as the manifest asks)
 };
 
 // Per-plugin delivery counters, accumulated across runs.
@@ -37,6 +38,7 @@ struct PluginCounters {
   std::uint64_t exceptions = 0;  // an exception was caught
   std::uint64_t timeouts = 0;    // ran past its time budget
   std::uint64_t dropped = 0;     // its queue was full
+  std::uint64_t crashes = 0;     // its worker process died in a call
   std::string last_error;        // most recent failure message
 };
 
@@ -57,6 +59,9 @@ class StateStore {
   void set_enabled(const std::string& key, const std::string& sha256,
                    const std::string& file);  // clears disabled_reason
   void set_disabled(const std::string& key, const std::string& reason);
+  // The user's isolation tier for `key` ("thread", "process", or "" to
+  // follow the manifest); kept across enable and disable.
+  void set_isolation(const std::string& key, const std::string& isolation);
 
   // Settings: JSON text of each value the user set, by setting id.
   std::map<std::string, std::string> settings(const std::string& key);

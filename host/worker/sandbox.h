@@ -1,0 +1,29 @@
+// Sandbox -- the seccomp filter a process-tier worker puts on itself,
+// before it loads the plugin, for what the plugin's manifest promised it
+// does not need ("sandbox": ["no_network", "no_fs_write", "no_spawn"]).
+//
+// What each promise blocks (the call fails with EPERM; nothing is killed,
+// so a plugin sees an ordinary error it can report):
+//   no_network   socket() for any family but AF_UNIX; so no TCP/UDP/raw
+//                sockets, no connect/bind/listen on the network
+//   no_fs_write  open/openat/creat for writing or creating, truncate,
+//                unlink, rename, mkdir, rmdir, link, symlink, chmod, chown
+//   no_spawn     fork, vfork, clone of a new process (threads are still
+//                allowed), clone3, execve, execveat
+//
+// Thread-safety: call once, on the worker's only thread, before any
+// plugin code runs. Errors: returns "" or why the filter was not applied.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace eventhost::worker {
+
+constexpr std::uint32_t kDenyNetwork = 1u << 0;
+constexpr std::uint32_t kDenyFsWrite = 1u << 1;
+constexpr std::uint32_t kDenySpawn = 1u << 2;
+
+std::string apply_sandbox(std::uint32_t deny);
+
+}  // namespace eventhost::worker

@@ -1,0 +1,221 @@
+// eventhost-worker -- runs one process-tier plugin on behalf of the host.
+//
+// Started by the host (worker_process.cpp) with the socket on fd 3; never
+// meant to be run by hand. It reads kInit, applies the sandbox, loads the
+// plugin exactly as the thread tier does (the pinned, verified copy), and
+// then serves frames until kShutdown or until the host goes away. Each
+// event goes through the same PluginRunner::deliver() as in the thread
+// tier, so a plugin behaves the same in both.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "common/error.h"
+#include "dispatch/guarded_call.h"
+#include "dispatch/plugin_runner.h"
+#include "loader/loaded_plugin.h"
+#include "loader/plugin_file.h"
+#include "worker/channel.h"
+#include "worker/protocol.h"
+#include "worker/sandbox.h"
+
+namespace eventhost::worker {
+namespace {
+
+constexpr int kChannelFd = 3;
+
+std::shared_ptr<const PluginSettings> to_settings(const WireSettings& wire) {
+  auto s = std::make_shared<PluginSettings>();
+  for (const auto& [id, json] : wire.values) s->values[id] = json;
+  s->object_json = wire.object_json;
+  return s;
+}
+
+// The host services, forwarded over the socket.
+class ForwardingServices final : public PluginServices {
+ public:
+  explicit ForwardingServices(FrameChannel& channel) : channel_(channel) {}
+
+  void plugin_log(const std::string&, std::uint32_t severity,
+                  std::string_view message) override {
+    channel_.send(FrameWriter(MessageType::kLog).u32(severity).str(message).finish());
+  }
+
+  std::int32_t plugin_emit(const std::string&, std::string_view event,
+                           std::string_view payload) override {
+    if (channel_.send(FrameWriter(MessageType::kEmit).str(event).str(payload).finish()) !=
+        FrameChannel::Status::kOk) {
+      return EH_ERR_FAILED;
+    }
+    Frame reply;
+    if (channel_.receive(&reply) != FrameChannel::Status::kOk ||
+        reply.type != MessageType::kEmitReply) {
+      return EH_ERR_FAILED;
+    }
+    FrameReader r(reply.body);
+    return r.i32();
+  }
+
+ private:
+  FrameChannel& channel_;
+};
+
+struct Session {
+  std::unique_ptr<PluginRunner> runner;
+};
+
+// Loads, initializes and configures the plugin; "" or why not.
+std::string start(FrameReader& init, PluginServices* services, Session* out) {
+  const std::string key = init.str();
+  const std::string path = init.str();
+  const std::string sha = init.str();
+  const auto settings = to_settings(get_settings(init));
+  const std::uint32_t deny = init.u32();
+  if (std::string failed = apply_sandbox(deny); !failed.empty()) return failed;
+  const PluginFile file = inspect_plugin_file(path);
+  if (!file.usable()) return file.problem;
+  std::shared_ptr<LoadedPlugin> plugin;
+  try {
+    plugin = LoadedPlugin::load(file, sha);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  auto context = std::make_unique<eh_context>(key, services);
+  context->set_settings(settings);
+  eh_context* ctx = context.get();
+  if (auto init_fn = plugin->init()) {
+    std::string failed = guarded_call(
+        "eh_plugin_init", [&] { return init_fn(host_api(), ctx); });
+    if (!failed.empty()) return failed;
+  }
+  if (auto configure = plugin->configure()) {
+    std::string failed = guarded_call("eh_plugin_configure", [&] {
+      return configure(ctx, settings->object_json.c_str());
+    });
+    if (!failed.empty()) {
+      if (auto shutdown = plugin->shutdown()) shutdown(ctx);
+      return failed;
+    }
+  }
+  const Manifest& m = *file.manifest;
+  RunnerConfig config;
+  config.key = key;
+  config.timeout = std::chrono::milliseconds(m.timeout_ms);
+  config.subscribe = m.subscribe;
+  out->runner =
+      std::make_unique<PluginRunner>(std::move(config), plugin, std::move(context));
+  return "";
+}
+
+WireResult deliver(PluginRunner& runner, WireEvent&& wire) {
+  auto event = std::make_shared<Event>();
+  event->id = wire.id;
+  event->name = std::move(wire.name);
+  event->payload = std::move(wire.payload);
+  event->emitted_at_us = wire.emitted_at_us;
+  event->level = static_cast<LevelSet>(wire.level);
+  WireResult result;
+  result.event_id = event->id;
+  const auto target = runner.target(event->name);
+  if (!target) {
+    result.outcome = static_cast<std::uint8_t>(Outcome::kError);
+    result.code = EH_ERR_NOT_FOUND;
+    result.message = "the worker found no handler for " + event->name;
+    return result;
+  }
+  const Work work{event, target->handler, target->catch_all, {}};
+  const DeliveryResult d = runner.deliver(work);
+  result.outcome = static_cast<std::uint8_t>(d.outcome);
+  result.code = d.code;
+  result.message = d.message;
+  result.duration_ns = static_cast<std::uint64_t>(d.duration.count());
+  return result;
+}
+
+void serve_events(FrameChannel& channel, PluginRunner& runner, FrameReader& r) {
+  const std::uint32_t count = r.u32();
+  for (std::uint32_t i = 0; i < count; ++i) {
+    FrameWriter w(MessageType::kResult);
+    put(w, deliver(runner, get_event(r)));
+    channel.send(w.finish());
+  }
+}
+
+void end_lifecycle(FrameChannel& channel, const std::string& error,
+                   const std::string& result) {
+  channel.send(
+      FrameWriter(MessageType::kLifecycleEnd).str(error).str(result).finish());
+}
+
+int serve(FrameChannel& channel, PluginRunner& runner) {
+  for (;;) {
+    Frame frame;
+    if (channel.receive(&frame) != FrameChannel::Status::kOk) {
+      runner.control().shutdown();  // the host went away
+      return 0;
+    }
+    FrameReader r(frame.body);
+    switch (frame.type) {
+      case MessageType::kEvents:
+        serve_events(channel, runner, r);
+        break;
+      case MessageType::kConfigure:
+        end_lifecycle(channel,
+                      runner.control().configure(to_settings(get_settings(r))),
+                      "");
+        break;
+      case MessageType::kAction: {
+        const std::string id = r.str();
+        const std::string params = r.str();
+        std::string result;
+        const std::string error = runner.control().action(id, params, &result);
+        end_lifecycle(channel, error, result);
+        break;
+      }
+      case MessageType::kShutdown:
+        runner.control().shutdown();
+        return 0;
+      default:
+        throw ProtocolError("unexpected frame type " +
+                            std::to_string(static_cast<int>(frame.type)));
+    }
+  }
+}
+
+int run() {
+  FrameChannel channel(kChannelFd);
+  Frame init;
+  if (channel.receive(&init) != FrameChannel::Status::kOk ||
+      init.type != MessageType::kInit) {
+    std::fprintf(stderr, "eventhost-worker: started without a host; it is "
+                         "run by `eventhost` for process-tier plugins\n");
+    return 2;
+  }
+  ForwardingServices services(channel);
+  Session session;
+  FrameReader r(init.body);
+  const std::string failure = start(r, &services, &session);
+  channel.send(FrameWriter(MessageType::kReady).str(failure).finish());
+  if (!failure.empty()) return 3;
+  return serve(channel, *session.runner);
+}
+
+}  // namespace
+}  // namespace eventhost::worker
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_logger_st("worker");
+  logger->set_pattern(std::string("[worker ") + (argc > 1 ? argv[1] : "?") +
+                      " %l] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::warn);
+  try {
+    return eventhost::worker::run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eventhost-worker: %s\n", e.what());
+    return 4;
+  }
+}
