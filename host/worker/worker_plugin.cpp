@@ -21,6 +21,17 @@ std::string ms_text(std::chrono::milliseconds ms) {
   return std::to_string(ms.count()) + " ms";
 }
 
+// Reads a frame made of strings only; false if it is malformed.
+bool read_strings(const Frame& frame, std::initializer_list<std::string*> out) {
+  try {
+    FrameReader r(frame.body);
+    for (std::string* s : out) *s = r.str();
+    return true;
+  } catch (const ProtocolError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 WorkerPlugin::WorkerPlugin(WorkerSpec spec, WorkerPolicy policy,
@@ -97,8 +108,10 @@ std::string WorkerPlugin::launch() {
     pid_.store(0);
     return "its worker process " + how;
   }
-  FrameReader r(ready.body);
-  std::string failure = r.str();
+  std::string failure;
+  if (!read_strings(ready, {&failure})) {
+    failure = "its worker sent a malformed ready frame";
+  }
   if (!failure.empty()) stop_worker();
   return failure;
 }
@@ -202,6 +215,7 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
   }
   while (next < batch.size()) {
     Frame answer;
+    WireResult result;
     const Wait got = await(MessageType::kResult, &answer, started + budget);
     const auto took = Clock::now() - started;
     if (got != Wait::kAnswer) {
@@ -230,13 +244,14 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
       put_back(rest);
       return;
     }
-    FrameReader r(answer.body);
-    const WireResult result = get_result(r);
-    if (result.event_id != batch[next].event->id) {
-      std::vector<Work> rest(batch.begin() + static_cast<long>(next), batch.end());
-      lose_worker("answered for event " + std::to_string(result.event_id) +
-                      " while handling " + std::to_string(batch[next].event->id),
-                  true);
+    const std::string wrong = check_result(answer, batch[next], &result);
+    if (!wrong.empty()) {
+      // The worker runs the plugin's code: treat nonsense from it as hostile
+      // and start afresh. The event it was on counts as crashed.
+      std::vector<Work> rest(batch.begin() + static_cast<long>(next) + 1,
+                             batch.end());
+      lose_worker(wrong, true);
+      report(batch[next], Outcome::kCrashed, "worker " + wrong, took);
       put_back(rest);
       return;
     }
@@ -248,6 +263,29 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
     ++next;
     started = Clock::now();
   }
+}
+
+// "" if `answer` is a well-formed result for `expected`, else what is
+// wrong with it. A worker may report only what a call can end in.
+std::string WorkerPlugin::check_result(const Frame& answer, const Work& expected,
+                                       WireResult* result) {
+  try {
+    FrameReader r(answer.body);
+    *result = get_result(r);
+  } catch (const ProtocolError& e) {
+    return std::string("sent a malformed result (") + e.what() + ")";
+  }
+  if (result->event_id != expected.event->id) {
+    return "answered for event " + std::to_string(result->event_id) +
+           " while handling " + std::to_string(expected.event->id);
+  }
+  const auto outcome = static_cast<Outcome>(result->outcome);
+  if (outcome != Outcome::kOk && outcome != Outcome::kError &&
+      outcome != Outcome::kException && outcome != Outcome::kTimeout) {
+    return "reported an impossible outcome (" +
+           std::to_string(result->outcome) + ")";
+  }
+  return "";
 }
 
 // Serves the worker's logs and emits while waiting for an answer of
@@ -375,8 +413,12 @@ std::string WorkerPlugin::configure(
     return "its worker was lost during eh_plugin_configure (" + why +
            "); it restarts with the new settings";
   }
-  FrameReader r(answer.body);
-  return r.str();
+  std::string error;
+  if (!read_strings(answer, {&error})) {
+    lose_worker("sent a malformed answer to eh_plugin_configure", true);
+    return "its worker sent a malformed answer; it restarts with the new settings";
+  }
+  return error;
 }
 
 std::string WorkerPlugin::action(const std::string& id,
@@ -393,9 +435,11 @@ std::string WorkerPlugin::action(const std::string& id,
                &why)) {
     return "its worker was lost during the action: " + why;
   }
-  FrameReader r(answer.body);
-  std::string error = r.str();
-  *result = r.str();
+  std::string error;
+  if (!read_strings(answer, {&error, result})) {
+    lose_worker("sent a malformed answer to eh_plugin_action", true);
+    return "its worker sent a malformed answer to the action";
+  }
   return error;
 }
 

@@ -102,6 +102,8 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   bool ensure_worker();
   void run_batch(std::vector<Work>& batch);
   void run_lifecycle(Work& work);
+  static std::string check_result(const Frame& answer, const Work& expected,
+                                  WireResult* result);
   bool handle_side_frame(const Frame& frame);
   Wait await(MessageType type, Frame* answer, Clock::time_point deadline);
   Wait died(const std::string& how);
