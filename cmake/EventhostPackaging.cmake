@@ -12,6 +12,8 @@ set(CPACK_COMPONENTS_ALL eventhost eventhost-sdk-dev)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Debug info stays in the build tree; the packages ship stripped binaries.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 
 set(CPACK_DEBIAN_EVENTHOST_PACKAGE_NAME eventhost)

@@ -95,18 +95,21 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
   }
   if (what == "isolation" && parts.size() == 2) {
     const auto tier_of = [](const PluginView& v) {
-      return nlohmann::json{{"plugin", v.key},
-                            {"isolation", to_string(v.isolation)},
-                            {"source", v.isolation_from_user ? "user" : "manifest"}};
+      return nlohmann::json{
+          {"plugin", v.key},
+          {"isolation", to_string(v.isolation)},
+          {"source", v.isolation_from_user ? "user" : "manifest"}};
     };
     if (m == "GET") return json_response(200, tier_of(host_.plugin(key)));
     if (m != "PUT") return method_not_allowed(req, "GET, PUT");
     const nlohmann::json doc = parse_json_body(req.body, "the isolation tier");
     if (!doc.is_object() || !doc.contains("isolation") ||
         !doc["isolation"].is_string()) {
-      throw Error(ErrorKind::kUsage,
-                  "the body must be {\"isolation\": \"thread|process|manifest\"}"
-                  ", got " + req.body);
+      throw Error(
+          ErrorKind::kUsage,
+          "the body must be {\"isolation\": \"thread|process|manifest\"}"
+          ", got " +
+              req.body);
     }
     std::string tier = doc["isolation"].get<std::string>();
     if (tier == "manifest") tier.clear();

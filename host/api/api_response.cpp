@@ -74,9 +74,12 @@ HttpResponse method_not_allowed(const HttpRequest& req,
 }
 
 nlohmann::json runner_json(const RunnerStats& r) {
-  return {{"delivered", r.delivered},   {"failed", r.failed},
-          {"exceptions", r.exceptions}, {"timeouts", r.timeouts},
-          {"dropped", r.dropped},       {"crashes", r.crashes},
+  return {{"delivered", r.delivered},
+          {"failed", r.failed},
+          {"exceptions", r.exceptions},
+          {"timeouts", r.timeouts},
+          {"dropped", r.dropped},
+          {"crashes", r.crashes},
           {"queue_depth", r.queue_depth},
           {"breaker", r.tripped ? "open" : "closed"}};
 }

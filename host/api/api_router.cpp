@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "api/api_response.h"
 #include "api/daemon_metrics.h"
 #include "stream/event_stream.h"
@@ -129,13 +131,38 @@ HttpResponse ApiRouter::catalogue() const {
   return json_response(200, events);
 }
 
+// Ready when start-up finished, the catalogue still validates, the state
+// file answers a query, and every enabled plugin that can run is running.
 HttpResponse ApiRouter::readiness() const {
-  const bool ready = ready_.load();
-  return json_response(ready ? 200 : 503,
-                       {{"ready", ready},
-                        {"catalogue", "valid"},
-                        {"state", host_.options().state_path.string()},
-                        {"plugins_loaded", host_.runner_stats().size()}});
+  std::string catalogue = "valid";
+  try {
+    host_.catalogue().validate();
+  } catch (const Error& e) {
+    catalogue = e.what();
+  }
+  const std::string state_problem = host_.state_problem();
+  std::set<std::string> running;
+  for (const auto& [key, stats] : host_.runner_stats()) {
+    if (!stats.tripped) running.insert(key);
+  }
+  nlohmann::json not_loaded = nlohmann::json::array();
+  for (const PluginView& view : host_.plugins()) {
+    if (view.enabled && view.loadable && running.count(view.key) == 0 &&
+        !host_.options().safe_mode) {
+      not_loaded.push_back(view.key);
+    }
+  }
+  const bool ready = ready_.load() && catalogue == "valid" &&
+                     state_problem.empty() && not_loaded.empty();
+  return json_response(
+      ready ? 200 : 503,
+      {{"ready", ready},
+       {"started", ready_.load()},
+       {"catalogue", catalogue},
+       {"state", state_problem.empty() ? "open" : state_problem},
+       {"state_file", host_.options().state_path.string()},
+       {"plugins_loaded", running.size()},
+       {"plugins_not_loaded", not_loaded}});
 }
 
 void ApiRouter::begin_shutdown() {

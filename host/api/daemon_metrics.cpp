@@ -26,18 +26,6 @@ void DaemonMetrics::watch(const Host& host, const EventStream& stream) {
         return samples;
       });
   registry_.gauge_callback(
-      "eventhost_events_suppressed",
-      "Events suppressed by the event level since the daemon started.",
-      [&host] {
-        const HostStats s = host.stats();
-        std::vector<Sample> samples;
-        for (std::size_t i = 1; i < s.suppressed.size(); ++i) {
-          samples.push_back({{{"level", to_string(static_cast<LevelSet>(i))}},
-                             static_cast<double>(s.suppressed[i])});
-        }
-        return samples;
-      });
-  registry_.gauge_callback(
       "eventhost_sse_clients", "Clients connected to the live event stream.",
       [&stream] {
         return std::vector<Sample>{
@@ -56,6 +44,25 @@ void DaemonMetrics::on_emitted(const Event& event) {
                         &registry_.counter("eventhost_events_emitted_total",
                                            "Events accepted, by name.",
                                            {{"event", event.name}}))
+               .first;
+    }
+    counter = it->second;
+  }
+  counter->inc();
+}
+
+void DaemonMetrics::on_suppressed(const std::string& event, LevelSet level) {
+  Counter* counter = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = suppressed_.find(event);
+    if (it == suppressed_.end()) {
+      it = suppressed_
+               .emplace(event,
+                        &registry_.counter(
+                            "eventhost_events_suppressed_total",
+                            "Events suppressed by the event level, by name.",
+                            {{"event", event}, {"level", to_string(level)}}))
                .first;
     }
     counter = it->second;

@@ -1,10 +1,10 @@
 // DaemonMetrics -- the figures GET /metrics shows, fed by the Host's hooks:
 //   eventhost_events_emitted_total{event}            accepted events
+//   eventhost_events_suppressed_total{event,level}   refused by the level
 //   eventhost_deliveries_total{plugin,event,outcome} one per delivery
 //   eventhost_handler_duration_seconds{plugin}       histogram
 //   eventhost_queue_depth{plugin}                    gauge, read at scrape
 //   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
-//   eventhost_events_suppressed{level}               gauge, since start
 //   eventhost_sse_clients                            gauge
 //
 // Thread-safety: on_emitted() and on_delivery() may be called from any
@@ -37,6 +37,7 @@ class DaemonMetrics {
   void watch(const Host& host, const EventStream& stream);
 
   void on_emitted(const Event& event);
+  void on_suppressed(const std::string& event, LevelSet level);
   void on_delivery(const DeliveryResult& result);
 
   std::string render() const { return registry_.render(); }
@@ -47,6 +48,7 @@ class DaemonMetrics {
   // Children already looked up, so the registry's lock and label vectors
   // are paid once per name. GUARDED_BY(cache_mutex_)
   std::map<std::string, Counter*, std::less<>> emitted_;
+  std::map<std::string, Counter*, std::less<>> suppressed_;
   std::map<std::tuple<std::string, std::string, Outcome>, Counter*> deliveries_;
   std::map<std::string, Histogram*, std::less<>> durations_;
 };

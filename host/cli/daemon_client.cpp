@@ -39,11 +39,23 @@ std::unique_ptr<DaemonClient> connect_daemon(const GlobalOptions& globals) {
   const auto socket = control_socket_path(globals.state_path);
   std::error_code ec;
   if (!std::filesystem::exists(socket, ec)) return nullptr;
+  std::unique_ptr<DaemonClient> client;
   try {
-    return std::make_unique<DaemonClient>(HttpConnection::connect_unix(socket));
+    client =
+        std::make_unique<DaemonClient>(HttpConnection::connect_unix(socket));
   } catch (const Error&) {
     return nullptr;  // left over from a daemon that died: work locally
   }
+  if (globals.safe_mode) {
+    // The daemon's plugins are already loaded; this command cannot unload
+    // them, and quietly going around the daemon would be worse.
+    throw Error(ErrorKind::kRefused,
+                "a daemon is running on " + globals.state_path.string() +
+                    " with its plugins loaded, so --safe-mode cannot apply to "
+                    "this command; stop the daemon, or restart it with "
+                    "`eventhost run --safe-mode`");
+  }
+  return client;
 }
 
 std::string url_segment(const std::string& text) {

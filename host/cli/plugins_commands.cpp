@@ -90,11 +90,11 @@ void print_manifest_summary(const nlohmann::json& p) {
     about.add_row({"version", text_of(p, "version")});
     about.add_row({"description", text_of(p, "description", "")});
     about.add_row({"priority", text_of(p, "priority")});
-    about.add_row({"isolation",
-                   text_of(p, "isolation") +
-                       (text_of(p, "isolation_source", "") == "user"
-                            ? " (set by you)"
-                            : " (as the manifest asks)")});
+    about.add_row(
+        {"isolation",
+         text_of(p, "isolation") + (text_of(p, "isolation_source", "") == "user"
+                                        ? " (set by you)"
+                                        : " (as the manifest asks)")});
     if (m.contains("host_version"))
       about.add_row({"host version", display_value(m["host_version"])});
   }
@@ -195,8 +195,7 @@ void print_counters(const nlohmann::json& p) {
               << l.value("delivered", 0) << "  failed " << l.value("failed", 0)
               << "  timeouts " << l.value("timeouts", 0) << "  dropped "
               << l.value("dropped", 0) << "  crashes " << l.value("crashes", 0)
-              << "  queue "
-              << l.value("queue_depth", 0) << "  breaker "
+              << "  queue " << l.value("queue_depth", 0) << "  breaker "
               << text_of(l, "breaker") << "\n";
   }
 }

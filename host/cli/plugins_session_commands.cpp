@@ -141,13 +141,16 @@ nlohmann::json configure_remote(DaemonClient& daemon, const std::string& key,
 int set_isolation(const Invocation& inv, std::string tier) {
   const std::string key = key_of(inv);
   if (tier != "thread" && tier != "process" && tier != "manifest") {
-    throw Error(ErrorKind::kUsage, "--isolation takes thread, process or "
-                                   "manifest, got '" + tier + "'");
+    throw Error(ErrorKind::kUsage,
+                "--isolation takes thread, process or "
+                "manifest, got '" +
+                    tier + "'");
   }
   nlohmann::json answer;
   if (auto daemon = connect_daemon(inv.globals)) {
-    answer = daemon->call("PUT", "/api/plugins/" + url_segment(key) + "/isolation",
-                          nlohmann::json{{"isolation", tier}}.dump());
+    answer =
+        daemon->call("PUT", "/api/plugins/" + url_segment(key) + "/isolation",
+                     nlohmann::json{{"isolation", tier}}.dump());
   } else {
     if (tier == "manifest") tier.clear();
     Host host(host_options(inv.globals));
@@ -162,9 +165,9 @@ int set_isolation(const Invocation& inv, std::string tier) {
     print_json(answer);
   } else {
     std::cout << key << " runs in the " << answer.value("isolation", "?")
-              << " tier (" << (answer.value("source", "") == "user"
-                                   ? "set by you"
-                                   : "as its manifest asks")
+              << " tier ("
+              << (answer.value("source", "") == "user" ? "set by you"
+                                                       : "as its manifest asks")
               << ")\n";
   }
   return kExitOk;

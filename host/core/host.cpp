@@ -297,6 +297,8 @@ EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
         "(level {}, event is {})",
         checked.name, to_string(level), to_string(checked.level));
     outcome.suppressed = true;
+    if (options_.on_suppressed)
+      options_.on_suppressed(outcome.event, checked.level);
     return outcome;
   }
   auto accepted = std::make_shared<Event>();
@@ -343,6 +345,15 @@ HostStats Host::stats() const {
     s.dropped[i] = dropped_[i].load();
   }
   return s;
+}
+
+std::string Host::state_problem() const {
+  try {
+    (void)state_->event_level();
+    return "";
+  } catch (const Error& e) {
+    return e.what();
+  }
 }
 
 std::vector<std::pair<std::string, RunnerStats>> Host::runner_stats() const {

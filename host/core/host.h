@@ -52,6 +52,9 @@ struct HostOptions {
   // assigned, just before it is queued, on the emitting thread. Optional;
   // it must be quick (the daemon appends to its live stream).
   std::function<void(const Event&)> on_emitted;
+  // Sees the name and level set of every event the level suppresses, on
+  // the emitting thread. Optional; it must be quick.
+  std::function<void(const std::string&, LevelSet)> on_suppressed;
   // start() loads no plugin, for this run only: enabled flags, pins and
   // settings stay as they are, and enable() only records the change.
   bool safe_mode = false;
@@ -173,6 +176,8 @@ class Host : private PluginServices {
   StopReport stop();
 
   HostStats stats() const;
+  // "" if the state file answers a query now, else SQLite's message.
+  std::string state_problem() const;
   std::vector<std::pair<std::string, RunnerStats>> runner_stats() const;
 
  private:

@@ -147,11 +147,13 @@ std::string Host::load_in_worker(const PluginView& view) {
   auto runner = std::make_shared<PluginRunner>(
       runner_config(view), view.file.handler_symbols, view.file.has_catch_all,
       supervisor, supervisor.get());
-  const std::string failure = supervisor->start(runner.get(), settings_for(view));
+  const std::string failure =
+      supervisor->start(runner.get(), settings_for(view));
   if (!failure.empty()) {
-    return failure + " (in its worker process; fix its settings with "
-                     "`eventhost plugins configure " + view.key +
-           " name=value`, or see the worker's log above)";
+    return failure +
+           " (in its worker process; fix its settings with "
+           "`eventhost plugins configure " +
+           view.key + " name=value`, or see the worker's log above)";
   }
   dispatcher_->add(std::move(runner));
   return "";
@@ -326,12 +328,13 @@ std::string Host::run_action(const std::string& key, const std::string& action,
 
 namespace eventhost {
 
-PluginView Host::set_isolation(const std::string& key, const std::string& tier) {
+PluginView Host::set_isolation(const std::string& key,
+                               const std::string& tier) {
   PluginView view = plugin(key);
   if (!tier.empty() && !parse_isolation(tier)) {
-    throw Error(ErrorKind::kInvalidInput,
-                "isolation must be \"thread\" or \"process\", got \"" + tier +
-                    "\"");
+    throw Error(
+        ErrorKind::kInvalidInput,
+        "isolation must be \"thread\" or \"process\", got \"" + tier + "\"");
   }
   state_->set_isolation(key, tier);
   view = plugin(key);

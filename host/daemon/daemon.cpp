@@ -105,6 +105,9 @@ HostOptions with_hooks(HostOptions host, EventStream& stream,
     stream.publish({e.id, e.name, e.payload, e.emitted_at_us});
     metrics.on_emitted(e);
   };
+  host.on_suppressed = [&metrics](const std::string& name, LevelSet level) {
+    metrics.on_suppressed(name, level);
+  };
   auto previous = std::move(host.observer);
   host.observer = [&metrics, previous](const DeliveryResult& r) {
     metrics.on_delivery(r);
@@ -164,6 +167,12 @@ int run_daemon(const DaemonOptions& options) {
   if (const auto& crash = host.unclean_previous_run())
     spdlog::warn("{}", *crash);
   const auto problems = host.start(true);
+  if (options.host.safe_mode) {
+    spdlog::warn(
+        "safe mode: no plugins loaded; enabled flags, pins and settings are "
+        "left as they are (`eventhost plugins disable KEY` the culprit, then "
+        "restart without --safe-mode)");
+  }
   metrics.watch(host, stream);
   const auto info_path = daemon_info_path(options.host.state_path);
   write_daemon_info(info_path, listen_host, server.port(), options, token_file);

@@ -194,11 +194,11 @@ void Dispatcher::execute(PluginRunner& runner, const Work& work) {
 void Dispatcher::report(PluginRunner& runner, const DeliveryResult& result) {
   if (callbacks_.on_result) callbacks_.on_result(result);
   if (runner.record_for_breaker(result.outcome, options_.breaker_threshold)) {
-    close_tripped(runner,
-         "failed " + std::to_string(options_.breaker_threshold) +
-             " times in a row; last on event " +
-             std::to_string(result.event_id) + " (" + result.event_name +
-             "): " + to_string(result.outcome) + ": " + result.message);
+    close_tripped(
+        runner, "failed " + std::to_string(options_.breaker_threshold) +
+                    " times in a row; last on event " +
+                    std::to_string(result.event_id) + " (" + result.event_name +
+                    "): " + to_string(result.outcome) + ": " + result.message);
   }
 }
 
@@ -222,7 +222,8 @@ bool Dispatcher::trip(PluginRunner& runner, const std::string& reason) {
   return true;
 }
 
-void Dispatcher::close_tripped(PluginRunner& runner, const std::string& reason) {
+void Dispatcher::close_tripped(PluginRunner& runner,
+                               const std::string& reason) {
   invalidate_routes();
   std::vector<Work> left = runner.close();
   for (const Work& work : left) {

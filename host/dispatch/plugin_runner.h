@@ -164,13 +164,12 @@ class PluginRunner {
   void count(Outcome outcome);
 
  private:
-
   const RunnerConfig config_;
-  const std::shared_ptr<LoadedPlugin> plugin_;   // thread tier
-  const std::unique_ptr<eh_context> context_;    // thread tier
-  const std::vector<std::string> symbols_;       // process tier, sorted
-  const bool remote_catch_all_ = false;          // process tier
-  RemoteExecutor* const executor_ = nullptr;     // process tier
+  const std::shared_ptr<LoadedPlugin> plugin_;  // thread tier
+  const std::unique_ptr<eh_context> context_;   // thread tier
+  const std::vector<std::string> symbols_;      // process tier, sorted
+  const bool remote_catch_all_ = false;         // process tier
+  RemoteExecutor* const executor_ = nullptr;    // process tier
   // Declared after the context and library it calls into, so it goes
   // first (a worker's supervisor thread stops before the rest).
   const std::shared_ptr<PluginControl> control_;

@@ -64,14 +64,16 @@ class Poster {
   asio::io_context* io_;  // GUARDED_BY(mutex_)
 };
 
-std::string json_error(const std::string& message) {
+// The API's error body, {"error", "kind"}, for the replies the server
+// makes itself; `kind` is one of the API's kind names.
+std::string json_error(const char* kind, const std::string& message) {
   std::string escaped;
   for (char c : message) {
     if (c == '"' || c == '\\') escaped += '\\';
     if (static_cast<unsigned char>(c) < 0x20) continue;
     escaped += c;
   }
-  return "{\"error\": \"" + escaped + "\"}";
+  return "{\"error\": \"" + escaped + "\", \"kind\": \"" + kind + "\"}";
 }
 
 HttpRequest to_request(const http::request<http::string_body>& msg,
@@ -154,7 +156,7 @@ struct HttpServer::Impl {
       return handler(req);
     } catch (const std::exception& e) {
       spdlog::error("{} {} failed: {}", req.method, req.target, e.what());
-      return {500, "application/json", json_error(e.what()), {}};
+      return {500, "application/json", json_error("internal", e.what()), {}};
     }
   }
 };
@@ -340,10 +342,11 @@ class Session : public Connection,
     if (ec == http::error::body_limit) {
       return write({413,
                     "application/json",
-                    json_error("request body larger than the limit of " +
-                               std::to_string(server_.options.body_limit) +
-                               " bytes; send smaller batches or raise "
-                               "--max-body"),
+                    json_error("invalid_input",
+                               "request body larger than the limit of " +
+                                   std::to_string(server_.options.body_limit) +
+                                   " bytes; send smaller batches or raise "
+                                   "--max-body"),
                     {}},
                    false);
     }
@@ -351,11 +354,12 @@ class Session : public Connection,
         ec.category() ==
             make_error_code(http::error::end_of_stream).category() &&
         ec != http::error::end_of_stream) {
-      return write({400,
-                    "application/json",
-                    json_error("malformed HTTP request: " + ec.message()),
-                    {}},
-                   false);
+      return write(
+          {400,
+           "application/json",
+           json_error("usage", "malformed HTTP request: " + ec.message()),
+           {}},
+          false);
     }
     if (ec) return close();
     HttpRequest req = to_request(parser_->get(), trusted_);

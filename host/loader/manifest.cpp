@@ -234,17 +234,19 @@ void read_isolation(const ObjectReader& r, Manifest* m) {
   const std::string tier = r.string("isolation", false, "thread");
   const auto isolation = parse_isolation(tier);
   if (!isolation) {
-    fail("isolation", "must be \"thread\" or \"process\", got \"" + tier + "\"");
+    fail("isolation",
+         "must be \"thread\" or \"process\", got \"" + tier + "\"");
   }
   m->isolation = *isolation;
   m->sandbox = r.strings("sandbox");
   for (std::size_t i = 0; i < m->sandbox.size(); ++i) {
     const std::string& promise = m->sandbox[i];
-    const bool known = std::any_of(
-        std::begin(kSandboxPromises), std::end(kSandboxPromises),
-        [&](const char* p) { return promise == p; });
+    const bool known =
+        std::any_of(std::begin(kSandboxPromises), std::end(kSandboxPromises),
+                    [&](const char* p) { return promise == p; });
     if (!known) {
-      fail(item_path("sandbox", i), "\"" + promise +
+      fail(item_path("sandbox", i),
+           "\"" + promise +
                "\" is not a sandbox promise; use no_network, no_fs_write or "
                "no_spawn");
     }

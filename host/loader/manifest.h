@@ -6,12 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "catalogue/catalogue.h"
 #include "loader/version_range.h"
@@ -21,7 +20,7 @@ namespace eventhost {
 struct SettingField {
   std::string id;
   std::string label;
-  std::string type;  // "boolean" | "number" | "string" | "select"
+  std::string type;              // "boolean" | "number" | "string" | "select"
   nlohmann::json default_value;  // null if the manifest gives none
   std::vector<std::string> options;  // for "select"
   std::string help;
@@ -34,7 +33,12 @@ struct ActionSpec {
 };
 
 // Work of higher priority runs first when plugins compete for the pool.
-enum class Priority : std::uint8_t { kCritical = 0, kHigh = 1, kNormal = 2, kLow = 3 };
+enum class Priority : std::uint8_t {
+  kCritical = 0,
+  kHigh = 1,
+  kNormal = 2,
+  kLow = 3
+};
 const char* to_string(Priority p);
 
 // Where a plugin's code runs: in the host's process on the pool (thread),
@@ -87,10 +91,12 @@ struct Manifest {
 
 // Checks `value` against `field` (type, select options). Returns "" if it
 // fits, else why not ("log_channels expects a boolean, got \"yes\"").
-std::string check_setting_value(const SettingField& field, const nlohmann::json& value);
+std::string check_setting_value(const SettingField& field,
+                                const nlohmann::json& value);
 
 // Parses user text for a setting ("true", "30", "a b") into a typed value
 // by the field's type; throws Error(kInvalidInput) saying what is expected.
-nlohmann::json parse_setting_text(const SettingField& field, std::string_view text);
+nlohmann::json parse_setting_text(const SettingField& field,
+                                  std::string_view text);
 
 }  // namespace eventhost

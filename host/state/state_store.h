@@ -28,7 +28,7 @@ struct PluginState {
   std::string sha256;           // pinned when enabled; "" if never enabled
   std::string file;             // path it was enabled from
   std::string disabled_reason;  // set by the circuit breaker, cleared on enable
-  std::string isolation;        // "thread", "process", or "" (as the manifest asks)
+  std::string isolation;  // "thread", "process", or "" (as the manifest asks)
 };
 
 // Per-plugin delivery counters, accumulated across runs.

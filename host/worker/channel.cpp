@@ -23,7 +23,8 @@ FrameChannel::Status FrameChannel::wait_for(short events, Deadline deadline) {
           deadline - std::chrono::steady_clock::now());
       if (left.count() < 0) return Status::kTimeout;
       // Round up so we never spin on a sub-millisecond remainder.
-      timeout_ms = static_cast<int>(std::min<long long>(left.count() + 1, INT_MAX));
+      timeout_ms =
+          static_cast<int>(std::min<long long>(left.count() + 1, INT_MAX));
     }
     pollfd p{fd_, events, 0};
     const int n = ::poll(&p, 1, timeout_ms);

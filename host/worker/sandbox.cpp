@@ -25,8 +25,8 @@ struct Filter {
   template <typename... Args>
   void deny(int syscall, Args... args) {
     if (rc != 0) return;
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall,
-                          sizeof...(Args), args...);
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall, sizeof...(Args),
+                          args...);
   }
 };
 

@@ -41,12 +41,14 @@ class ForwardingServices final : public PluginServices {
 
   void plugin_log(const std::string&, std::uint32_t severity,
                   std::string_view message) override {
-    channel_.send(FrameWriter(MessageType::kLog).u32(severity).str(message).finish());
+    channel_.send(
+        FrameWriter(MessageType::kLog).u32(severity).str(message).finish());
   }
 
   std::int32_t plugin_emit(const std::string&, std::string_view event,
                            std::string_view payload) override {
-    if (channel_.send(FrameWriter(MessageType::kEmit).str(event).str(payload).finish()) !=
+    if (channel_.send(
+            FrameWriter(MessageType::kEmit).str(event).str(payload).finish()) !=
         FrameChannel::Status::kOk) {
       return EH_ERR_FAILED;
     }
@@ -87,8 +89,8 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
   context->set_settings(settings);
   eh_context* ctx = context.get();
   if (auto init_fn = plugin->init()) {
-    std::string failed = guarded_call(
-        "eh_plugin_init", [&] { return init_fn(host_api(), ctx); });
+    std::string failed = guarded_call("eh_plugin_init",
+                                      [&] { return init_fn(host_api(), ctx); });
     if (!failed.empty()) return failed;
   }
   if (auto configure = plugin->configure()) {
@@ -105,8 +107,8 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
   config.key = key;
   config.timeout = std::chrono::milliseconds(m.timeout_ms);
   config.subscribe = m.subscribe;
-  out->runner =
-      std::make_unique<PluginRunner>(std::move(config), plugin, std::move(context));
+  out->runner = std::make_unique<PluginRunner>(std::move(config), plugin,
+                                               std::move(context));
   return "";
 }
 
@@ -190,8 +192,9 @@ int run() {
   Frame init;
   if (channel.receive(&init) != FrameChannel::Status::kOk ||
       init.type != MessageType::kInit) {
-    std::fprintf(stderr, "eventhost-worker: started without a host; it is "
-                         "run by `eventhost` for process-tier plugins\n");
+    std::fprintf(stderr,
+                 "eventhost-worker: started without a host; it is "
+                 "run by `eventhost` for process-tier plugins\n");
     return 2;
   }
   ForwardingServices services(channel);

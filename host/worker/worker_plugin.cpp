@@ -43,8 +43,8 @@ WorkerPlugin::WorkerPlugin(WorkerSpec spec, WorkerPolicy policy,
 
 WorkerPlugin::~WorkerPlugin() { shutdown(); }
 
-std::string WorkerPlugin::start(PluginRunner* runner,
-                                std::shared_ptr<const PluginSettings> settings) {
+std::string WorkerPlugin::start(
+    PluginRunner* runner, std::shared_ptr<const PluginSettings> settings) {
   runner_ = runner;
   auto started = std::make_shared<std::promise<std::string>>();
   auto result = started->get_future();
@@ -99,10 +99,9 @@ std::string WorkerPlugin::launch() {
     got = await(MessageType::kReady, &ready, deadline);
   }
   if (got != Wait::kAnswer) {
-    std::string how = got == Wait::kTimeout
-                          ? "did not get ready within " +
-                                ms_text(policy_.start_timeout)
-                          : died_how_;
+    std::string how = got == Wait::kTimeout ? "did not get ready within " +
+                                                  ms_text(policy_.start_timeout)
+                                            : died_how_;
     if (process_) how += "; " + process_->reap(std::chrono::milliseconds(0));
     process_.reset();
     pid_.store(0);
@@ -141,7 +140,8 @@ bool WorkerPlugin::ensure_worker() {
   if (Clock::now() < retry_at_) return false;  // loop() waits it out
   const std::string failure = launch();
   if (failure.empty()) {
-    spdlog::info("plugin {}: worker restarted (pid {})", spec_.key, pid_.load());
+    spdlog::info("plugin {}: worker restarted (pid {})", spec_.key,
+                 pid_.load());
     return true;
   }
   spdlog::error("plugin {}: worker did not restart: {}", spec_.key, failure);
@@ -229,8 +229,8 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
                         ms_text(policy_.kill_grace) + " grace",
                     false);
         report(current, Outcome::kTimeout,
-               "ran past its budget of " + ms_text(spec_.timeout) + " and the " +
-                   ms_text(policy_.kill_grace) +
+               "ran past its budget of " + ms_text(spec_.timeout) +
+                   " and the " + ms_text(policy_.kill_grace) +
                    " grace; its worker was killed (SIGKILL) and restarted",
                took);
       } else {
@@ -267,7 +267,8 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
 
 // "" if `answer` is a well-formed result for `expected`, else what is
 // wrong with it. A worker may report only what a call can end in.
-std::string WorkerPlugin::check_result(const Frame& answer, const Work& expected,
+std::string WorkerPlugin::check_result(const Frame& answer,
+                                       const Work& expected,
                                        WireResult* result) {
   try {
     FrameReader r(answer.body);
@@ -332,10 +333,12 @@ bool WorkerPlugin::handle_side_frame(const Frame& frame) {
     if (frame.type == MessageType::kEmit) {
       const std::string event = r.str();
       const std::string payload = r.str();
-      const std::int32_t code = services_->plugin_emit(spec_.key, event, payload);
+      const std::int32_t code =
+          services_->plugin_emit(spec_.key, event, payload);
       return process_->channel().send(
                  FrameWriter(MessageType::kEmitReply).i32(code).finish(),
-                 Clock::now() + policy_.kill_grace) == FrameChannel::Status::kOk;
+                 Clock::now() + policy_.kill_grace) ==
+             FrameChannel::Status::kOk;
     }
   } catch (const ProtocolError&) {
   }
@@ -371,15 +374,17 @@ void WorkerPlugin::lose_worker(const std::string& why, bool crashed) {
 bool WorkerPlugin::crash_loop(const std::string& how) {
   const auto now = Clock::now();
   crash_times_.push_back(now);
-  while (!crash_times_.empty() && now - crash_times_.front() > policy_.crash_window) {
+  while (!crash_times_.empty() &&
+         now - crash_times_.front() > policy_.crash_window) {
     crash_times_.pop_front();
   }
   if (policy_.crash_limit == 0 || crash_times_.size() < policy_.crash_limit) {
     return false;
   }
   return dispatcher_->trip(
-      *runner_, "crashed " + std::to_string(crash_times_.size()) + " times in " +
-                    std::to_string(policy_.crash_window.count()) + " s: " + how);
+      *runner_,
+      "crashed " + std::to_string(crash_times_.size()) + " times in " +
+          std::to_string(policy_.crash_window.count()) + " s: " + how);
 }
 
 // A lifecycle request: sends `request` and waits for kLifecycleEnd. On
@@ -390,12 +395,14 @@ bool WorkerPlugin::request(const std::string& request, const char* what,
   const auto deadline = Clock::now() + budget;
   Wait got = Wait::kDied;
   died_how_ = "stopped reading requests";
-  if (process_->channel().send(request, deadline) == FrameChannel::Status::kOk) {
+  if (process_->channel().send(request, deadline) ==
+      FrameChannel::Status::kOk) {
     got = await(MessageType::kLifecycleEnd, answer, deadline);
   }
   if (got == Wait::kAnswer) return true;
-  *why = got == Wait::kTimeout ? std::string(what) + " ran past " + ms_text(budget)
-                               : died_how_;
+  *why = got == Wait::kTimeout
+             ? std::string(what) + " ran past " + ms_text(budget)
+             : died_how_;
   lose_worker(*why, got == Wait::kDied);
   return false;
 }
@@ -416,7 +423,8 @@ std::string WorkerPlugin::configure(
   std::string error;
   if (!read_strings(answer, {&error})) {
     lose_worker("sent a malformed answer to eh_plugin_configure", true);
-    return "its worker sent a malformed answer; it restarts with the new settings";
+    return "its worker sent a malformed answer; it restarts with the new "
+           "settings";
   }
   return error;
 }
@@ -429,10 +437,11 @@ std::string WorkerPlugin::action(const std::string& id,
   }
   Frame answer;
   std::string why;
-  if (!request(FrameWriter(MessageType::kAction).str(id).str(params_json).finish(),
-               "eh_plugin_action",
-               std::max(spec_.timeout, std::chrono::milliseconds(30000)), &answer,
-               &why)) {
+  if (!request(
+          FrameWriter(MessageType::kAction).str(id).str(params_json).finish(),
+          "eh_plugin_action",
+          std::max(spec_.timeout, std::chrono::milliseconds(30000)), &answer,
+          &why)) {
     return "its worker was lost during the action: " + why;
   }
   std::string error;

@@ -43,8 +43,8 @@ namespace eventhost::worker {
 struct WorkerPolicy {
   std::filesystem::path binary;  // the eventhost-worker executable
   WorkerLimits limits;
-  std::uint32_t deny = 0;  // sandbox.h kDeny* flags
-  std::chrono::milliseconds kill_grace{1000};     // past the budget
+  std::uint32_t deny = 0;                          // sandbox.h kDeny* flags
+  std::chrono::milliseconds kill_grace{1000};      // past the budget
   std::chrono::milliseconds start_timeout{10000};  // spawn to kReady
   std::uint32_t crash_limit = 5;  // 0 = never trip on crashes alone
   std::chrono::seconds crash_window{60};

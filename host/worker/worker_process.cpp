@@ -57,8 +57,9 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
     const WorkerLimits& limits) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    throw Error(ErrorKind::kIo, std::string("cannot create the worker socket: ") +
-                                    std::strerror(errno));
+    throw Error(ErrorKind::kIo,
+                std::string("cannot create the worker socket: ") +
+                    std::strerror(errno));
   }
   const std::string path = binary.string();
   std::string name = key;
@@ -70,8 +71,8 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
     const int e = errno;
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error(ErrorKind::kIo,
-                std::string("cannot start a worker process: ") + std::strerror(e));
+    throw Error(ErrorKind::kIo, std::string("cannot start a worker process: ") +
+                                    std::strerror(e));
   }
   if (pid == 0) exec_child(path.c_str(), argv.data(), fds[1], parent, limits);
   ::close(fds[1]);
@@ -130,7 +131,8 @@ std::filesystem::path find_worker_binary() {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto usable = [&](const fs::path& p) {
-    return !p.empty() && fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+    return !p.empty() && fs::is_regular_file(p, ec) &&
+           ::access(p.c_str(), X_OK) == 0;
   };
   if (const char* env = std::getenv("EVENTHOST_WORKER"); env && *env) {
     return usable(env) ? fs::path(env) : fs::path();

@@ -8,10 +8,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace eventhost::bench {
 
@@ -42,11 +41,13 @@ class Report {
   void write_json(const std::string& path) const {
     nlohmann::json rows = nlohmann::json::array();
     for (const Row& r : rows_) {
-      rows.push_back({{"name", r.name}, {"value", r.value}, {"unit", r.unit},
+      rows.push_back({{"name", r.name},
+                      {"value", r.value},
+                      {"unit", r.unit},
                       {"note", r.note}});
     }
-    std::ofstream(path) << nlohmann::json{{"title", title_}, {"rows", rows}}.dump(2)
-                        << "\n";
+    std::ofstream(path)
+        << nlohmann::json{{"title", title_}, {"rows", rows}}.dump(2) << "\n";
   }
 
  private:

@@ -55,8 +55,10 @@ double round_rate(const char* tier, int events, bool prechecked) {
   Host host(options);
   host.set_isolation("noop", tier);
   host.enable("noop");
-  if (!host.start(false).empty()) throw std::runtime_error("noop did not start");
-  const std::string payload = R"({"channel_id":7,"channel_name":"News HD","channel_number":101})";
+  if (!host.start(false).empty())
+    throw std::runtime_error("noop did not start");
+  const std::string payload =
+      R"({"channel_id":7,"channel_name":"News HD","channel_number":101})";
   const CheckedEvent checked = host.check("channel.created", payload);
   const double seconds = bench::seconds_of([&] {
     for (int i = 0; i < events; ++i) {
@@ -71,8 +73,10 @@ double round_rate(const char* tier, int events, bool prechecked) {
     }
   });
   const auto stats = host.runner_stats();
-  if (stats.empty() || stats[0].second.delivered != static_cast<std::uint64_t>(events)) {
-    throw std::runtime_error(std::string(tier) + ": not every event was delivered");
+  if (stats.empty() ||
+      stats[0].second.delivered != static_cast<std::uint64_t>(events)) {
+    throw std::runtime_error(std::string(tier) +
+                             ": not every event was delivered");
   }
   host.stop();
   return events / seconds;
@@ -83,8 +87,9 @@ double round_rate(const char* tier, int events, bool prechecked) {
 int main(int argc, char** argv) {
   const int events = argc > 1 ? std::atoi(argv[1]) : 200000;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  bench::Report report("deliveries/s to a no-op plugin, " + std::to_string(events) +
-                       " events x " + std::to_string(rounds) +
+  bench::Report report("deliveries/s to a no-op plugin, " +
+                       std::to_string(events) + " events x " +
+                       std::to_string(rounds) +
                        " rounds, 2 pool threads (median)");
   for (const bool prechecked : {false, true}) {
     std::vector<double> thread_rates, process_rates;
@@ -95,8 +100,8 @@ int main(int argc, char** argv) {
     const double thread_rate = bench::median(thread_rates);
     const double process_rate = bench::median(process_rates);
     const std::string how = prechecked ? "delivery only: " : "emit + checks: ";
-    report.add({how + "thread tier", thread_rate, "events/s",
-                "in the host process"});
+    report.add(
+        {how + "thread tier", thread_rate, "events/s", "in the host process"});
     report.add({how + "process tier", process_rate, "events/s",
                 "worker process, batched frames"});
     report.add({how + "thread / process", thread_rate / process_rate, "x",

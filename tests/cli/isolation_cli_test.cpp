@@ -12,20 +12,22 @@ using eventhost::test::read_text;
 TEST_CASE("the isolation tier is set from the CLI, kept and shown") {
   CliSandbox sandbox;
   sandbox.add_plugin("recorder.so");
-  CHECK(json_of(sandbox.run({"plugins", "info", "recorder", "--json"}))
-            ["isolation"] == "thread");
-  const auto set =
-      sandbox.run({"plugins", "configure", "recorder", "--isolation", "process"});
+  CHECK(json_of(sandbox.run({"plugins", "info", "recorder",
+                             "--json"}))["isolation"] == "thread");
+  const auto set = sandbox.run(
+      {"plugins", "configure", "recorder", "--isolation", "process"});
   CHECK(set.status == 0);
-  CHECK_THAT(set.out, Catch::Contains("recorder runs in the process tier (set by you)"));
-  const auto info = json_of(sandbox.run({"plugins", "info", "recorder", "--json"}));
+  CHECK_THAT(set.out,
+             Catch::Contains("recorder runs in the process tier (set by you)"));
+  const auto info =
+      json_of(sandbox.run({"plugins", "info", "recorder", "--json"}));
   CHECK(info["isolation"] == "process");
   CHECK(info["isolation_source"] == "user");
   CHECK_THAT(sandbox.run({"plugins", "info", "recorder"}).out,
              Catch::Contains("process (set by you)"));
 
-  const auto back =
-      sandbox.run({"plugins", "configure", "recorder", "--isolation", "manifest"});
+  const auto back = sandbox.run(
+      {"plugins", "configure", "recorder", "--isolation", "manifest"});
   CHECK(back.status == 0);
   CHECK_THAT(back.out, Catch::Contains("thread tier (as its manifest asks)"));
 
@@ -33,8 +35,8 @@ TEST_CASE("the isolation tier is set from the CLI, kept and shown") {
       sandbox.run({"plugins", "configure", "recorder", "--isolation", "vm"});
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("thread, process or manifest"));
-  const auto both = sandbox.run(
-      {"plugins", "configure", "recorder", "--isolation", "process", "path=/x"});
+  const auto both = sandbox.run({"plugins", "configure", "recorder",
+                                 "--isolation", "process", "path=/x"});
   CHECK(both.status == 2);
 }
 
@@ -56,7 +58,8 @@ TEST_CASE("emit survives a plugin that segfaults in the process tier") {
   // The recorder records each delivery on a line of its own.
   const std::string recorded = read_text(record);
   CHECK(std::count(recorded.begin(), recorded.end(), '\n') == 6);
-  const auto info = json_of(sandbox.run({"plugins", "info", "segfaulter", "--json"}));
+  const auto info =
+      json_of(sandbox.run({"plugins", "info", "segfaulter", "--json"}));
   CHECK(info["counters"]["crashes"] == 2);
   CHECK(info["counters"]["delivered"] == 4);
   CHECK(info["enabled"] == true);

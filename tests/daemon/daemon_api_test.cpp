@@ -164,6 +164,10 @@ TEST_CASE(
   CHECK(count_lines_with(read_text(world.record), "channel.created") == 0);
   const json stats = parse(daemon.get("/api/events/stats"));
   CHECK(stats["levels"]["FULL"]["suppressed"].get<long>() >= 1);
+  CHECK_THAT(
+      daemon.get("/metrics").body,
+      Catch::Contains("eventhost_events_suppressed_total{event=\"channel."
+                      "created\",level=\"FULL\"} 1"));
 }
 
 TEST_CASE("Plugin actions run over HTTP once the plugin is enabled") {
@@ -183,6 +187,9 @@ TEST_CASE("Plugin actions run over HTTP once the plugin is enabled") {
   CHECK_THAT(refused.body, Catch::Contains("not running"));
   const json ready = parse(daemon.get("/readyz"));
   CHECK(ready["ready"] == true);
+  CHECK(ready["catalogue"] == "valid");
+  CHECK(ready["state"] == "open");
+  CHECK(ready["plugins_not_loaded"].empty());
 }
 
 TEST_CASE("Stats and /metrics count events as they flow") {
@@ -394,6 +401,7 @@ TEST_CASE("Bad API calls are refused with a reason and change nothing") {
       daemon.send("POST", "/api/events", batch, "application/x-ndjson");
   CHECK(big.status == 413);
   CHECK_THAT(big.body, Catch::Contains("--max-body"));
+  CHECK(parse(big)["kind"] == "invalid_input");
   CHECK(parse(daemon.get("/api/events/stats"))["levels"]["FULL"]["emitted"] ==
         0);
 
@@ -419,6 +427,25 @@ TEST_CASE("Bad API calls are refused with a reason and change nothing") {
             .send("POST", "/api/events",
                   R"({"event": "channel.created", "data": [1]})")
             .status == 400);
+}
+
+TEST_CASE("run --safe-mode serves the API with no plugin loaded") {
+  RecorderWorld world;
+  DaemonProcess daemon(world.sandbox, {"--safe-mode"});
+  REQUIRE(daemon.ready());
+  const json ready = parse(daemon.get("/readyz"));
+  CHECK(ready["ready"] == true);
+  CHECK(ready["plugins_loaded"] == 0);
+  const json emitted =
+      parse(daemon.send("POST", "/api/events", channel_event(1)));
+  CHECK(emitted["queued"] == 0);
+  CHECK(read_text(world.record).empty());
+  CHECK(parse(daemon.get("/api/plugins/recorder"))["enabled"] == true);
+  // Another command cannot be in safe mode while the daemon runs.
+  const CliRun refused =
+      world.sandbox.run({"emit", "--safe-mode", "channel.created", "{}"});
+  CHECK(refused.status == 5);
+  CHECK_THAT(refused.err, Catch::Contains("eventhost run --safe-mode"));
 }
 
 }  // namespace eventhost::test

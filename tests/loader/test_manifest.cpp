@@ -72,6 +72,25 @@ TEST_CASE("a minimal manifest gets the documented defaults") {
   CHECK(m.concurrency == 1);
   CHECK(m.timeout_ms == 5000);
   CHECK(m.queue_capacity == 1024);
+  CHECK(m.isolation == Isolation::kThread);
+  CHECK(m.sandbox.empty());
+  CHECK(m.limits.memory_mb == 512);
+  CHECK(m.limits.cpu_seconds == 0);
+  CHECK(m.limits.open_files == 256);
+}
+
+TEST_CASE("a manifest may ask for the process tier, a sandbox and limits") {
+  const Manifest m = Manifest::parse(R"({"key": "boxed", "isolation": "process",
+      "sandbox": ["no_spawn", "no_fs_write"],
+      "limits": {"memory_mb": 64, "cpu_seconds": 30, "open_files": 0}})");
+  CHECK(m.isolation == Isolation::kProcess);
+  CHECK(m.sandbox == std::vector<std::string>{"no_spawn", "no_fs_write"});
+  CHECK(m.limits.memory_mb == 64);
+  CHECK(m.limits.cpu_seconds == 30);
+  CHECK(m.limits.open_files == 0);
+  CHECK(std::string(to_string(Isolation::kProcess)) == "process");
+  CHECK(parse_isolation("thread") == Isolation::kThread);
+  CHECK_FALSE(parse_isolation("Process"));
 }
 
 TEST_CASE("priorities print as the manifest spells them") {
@@ -142,7 +161,15 @@ TEST_CASE("manifest errors name the offending field") {
            "manifest: timeout_ms must be an integer from 1"},
       Case{R"({"key": "a", "queue_capacity": 99999999999})",
            "manifest: queue_capacity must be an integer from 1 to "
-           "4294967295"});
+           "4294967295"},
+      Case{R"({"key": "a", "isolation": "vm"})",
+           "manifest: isolation must be \"thread\" or \"process\", got \"vm\""},
+      Case{R"({"key": "a", "sandbox": ["no_network", "no_disk"]})",
+           "manifest: sandbox[1] \"no_disk\" is not a sandbox promise"},
+      Case{R"({"key": "a", "limits": {"memory_mb": -1}})",
+           "manifest: limits.memory_mb must be an integer from 0"},
+      Case{R"({"key": "a", "limits": []})",
+           "manifest: limits must be a JSON object"});
 
   INFO(c.json);
   CHECK_THAT(parse_error(c.json), Contains(c.message));

@@ -54,7 +54,9 @@ bool mentions(const DeliveryResult& r, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a plugin that segfaults on its 3rd event is restarted and the others get every event") {
+TEST_CASE(
+    "a plugin that segfaults on its 3rd event is restarted and the others get "
+    "every event") {
   Outcomes outcomes;
   FaultyHost f("segfaulter", &outcomes);
   const auto ids = f.emit(9);
@@ -83,7 +85,8 @@ TEST_CASE("a plugin that segfaults on its 3rd event is restarted and the others 
   CHECK(view.counters.last_error.find("SIGSEGV") != std::string::npos);
 }
 
-TEST_CASE("a plugin that keeps aborting is disabled after 5 crashes in a minute") {
+TEST_CASE(
+    "a plugin that keeps aborting is disabled after 5 crashes in a minute") {
   Outcomes outcomes;
   FaultyHost f("aborter", &outcomes);
   f.box.add_shipped_plugin("audit_log.so");
@@ -112,7 +115,9 @@ TEST_CASE("a plugin that keeps aborting is disabled after 5 crashes in a minute"
   f.host->stop();
 }
 
-TEST_CASE("a handler that never returns gets its worker killed and the event timed out") {
+TEST_CASE(
+    "a handler that never returns gets its worker killed and the event timed "
+    "out") {
   Outcomes outcomes;
   FaultyHost f("spinner", &outcomes);
   const auto ids = f.emit(3);
@@ -133,7 +138,9 @@ TEST_CASE("a handler that never returns gets its worker killed and the event tim
   CHECK(worker_pids().empty());
 }
 
-TEST_CASE("a plugin that allocates until it dies dies alone, within its memory limit") {
+TEST_CASE(
+    "a plugin that allocates until it dies dies alone, within its memory "
+    "limit") {
   Outcomes outcomes;
   FaultyHost f("hog", &outcomes);
   const auto ids = f.emit(2);
@@ -153,7 +160,8 @@ TEST_CASE("the sandbox refuses the calls a plugin promised not to make") {
   const auto spawn = f.host->emit("channel.created", channel_payload(1));
   const auto write = f.host->emit(
       "channel.updated",
-      nlohmann::json{{"channel_id", 1}, {"file_path", forbidden.string()}}.dump());
+      nlohmann::json{{"channel_id", 1}, {"file_path", forbidden.string()}}
+          .dump());
   const auto network = f.host->emit("channel.deleted", channel_payload(1));
   const auto read = f.host->emit("auth.login", R"({"username":"bob"})");
   REQUIRE(f.host->wait_idle(kIdleTimeout));
@@ -178,7 +186,9 @@ TEST_CASE("the sandbox refuses the calls a plugin promised not to make") {
   f.host->stop();
 }
 
-TEST_CASE("soak: a plugin crashing every 100 events loses no delivery to the healthy one") {
+TEST_CASE(
+    "soak: a plugin crashing every 100 events loses no delivery to the healthy "
+    "one") {
   Outcomes outcomes;
   FaultyHost f("segfaulter", &outcomes, 0);  // restart forever
   f.host->configure("segfaulter", {{"crash_every", "100"}});

@@ -2,9 +2,9 @@
 // unchanged in a worker (events in order, settings, actions, emits), the
 // tier is the user's to choose and switch live, and workers never outlive
 // their host.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
+
+#include <catch2/catch.hpp>
 
 #include "common/error.h"
 #include "worker_fixture.h"
@@ -48,7 +48,8 @@ TEST_CASE("a plugin file runs unchanged in a worker process, events in order") {
   CHECK(host.plugin("recorder").counters.delivered == 301);
 }
 
-TEST_CASE("settings, actions and the plugin's own emits go through the worker") {
+TEST_CASE(
+    "settings, actions and the plugin's own emits go through the worker") {
   Sandbox box;
   box.add_test_plugin("recorder.so");
   box.add_shipped_plugin("login_guard.so");
@@ -88,7 +89,8 @@ TEST_CASE("settings, actions and the plugin's own emits go through the worker") 
   host.stop();
 }
 
-TEST_CASE("the isolation tier is persisted and a running plugin moves at once") {
+TEST_CASE(
+    "the isolation tier is persisted and a running plugin moves at once") {
   Sandbox box;
   box.add_test_plugin("recorder.so");
   const fs::path record = box.file("recorder.log");

@@ -1,10 +1,9 @@
 // The worker protocol's frames: what one side writes the other reads back,
 // and a short or oversized frame is an error, never a wild read.
-#include <catch2/catch.hpp>
-
-#include <cstring>
-
 #include "worker/protocol.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
 
 using namespace eventhost::worker;
 

@@ -41,7 +41,8 @@ inline std::vector<pid_t> worker_pids(pid_t parent = ::getpid()) {
     char state = 0;
     pid_t ppid = 0;
     rest >> state >> ppid;
-    if (ppid == parent && state != 'Z' && comm.rfind("eventhost-worke", 0) == 0) {
+    if (ppid == parent && state != 'Z' &&
+        comm.rfind("eventhost-worke", 0) == 0) {
       found.push_back(static_cast<pid_t>(std::stol(name)));
     }
   }
@@ -59,8 +60,9 @@ inline bool alive(pid_t pid) {
 }
 
 // Polls `done` every 10 ms for up to `limit`; returns its last answer.
-inline bool eventually(const std::function<bool()>& done,
-                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+inline bool eventually(
+    const std::function<bool()>& done,
+    std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;

@@ -99,8 +99,8 @@ struct eh_host_api;
 typedef struct eh_event {
   uint32_t struct_size;  /* sizeof(eh_event) as the host built it */
   uint32_t level;        /* EH_LEVEL_* of the event's level set */
-  const char *name;      /* "channel.created", NUL-terminated */
-  const char *payload;   /* UTF-8 JSON object text, NUL-terminated; the host
+  const char* name;      /* "channel.created", NUL-terminated */
+  const char* payload;   /* UTF-8 JSON object text, NUL-terminated; the host
                             validated it is a JSON object */
   uint64_t payload_size; /* bytes in payload, excluding the NUL */
   uint64_t id;           /* host-assigned sequence id, unique per state */
@@ -108,7 +108,7 @@ typedef struct eh_event {
   uint32_t attempt;      /* 1 for the first delivery; larger on redelivery,
                             so a handler must tolerate seeing an id twice */
   uint32_t reserved;     /* 0 */
-  const struct eh_host_api *host; /* host services, same as passed to init */
+  const struct eh_host_api* host; /* host services, same as passed to init */
 } eh_event;
 
 /* Services the host offers. Owned by the host, valid for the life of the
@@ -120,15 +120,15 @@ typedef struct eh_host_api {
 
   /* Logs `message` (UTF-8, NUL-terminated, copied) at `severity`
    * (EH_LOG_*) under the plugin's key. */
-  void (*log)(eh_context *ctx, uint32_t severity, const char *message);
+  void (*log)(eh_context* ctx, uint32_t severity, const char* message);
 
   /* Copies the current value of setting `id` as JSON text (e.g. `true`,
    * `30`, `"a b"`) into buf, NUL-terminated. *needed (if not NULL) receives
    * the size including the NUL. Returns EH_OK, EH_ERR_NOT_FOUND for a
    * setting the manifest does not declare, or EH_ERR_BUFFER_TOO_SMALL. A
    * setting the user never set has its manifest default. */
-  int32_t (*get_setting)(eh_context *ctx, const char *id, char *buf,
-                         size_t buf_size, size_t *needed);
+  int32_t (*get_setting)(eh_context* ctx, const char* id, char* buf,
+                         size_t buf_size, size_t* needed);
 
   /* Emits an event of the plugin's own (declared in its manifest) or any
    * catalogue event. `payload_json` is a JSON object text of `payload_size`
@@ -136,21 +136,21 @@ typedef struct eh_host_api {
    * Returns EH_OK if accepted, EH_ERR_NOT_FOUND for an unknown event,
    * EH_ERR_INVALID_ARGUMENT for bad JSON, EH_ERR_REFUSED if the event level
    * suppresses it. */
-  int32_t (*emit)(eh_context *ctx, const char *event_name,
-                  const char *payload_json, size_t payload_size);
+  int32_t (*emit)(eh_context* ctx, const char* event_name,
+                  const char* payload_json, size_t payload_size);
 
   /* Records a human-readable reason for the failure the current call is
    * about to return (copied). Shown in logs and in `plugins info`. */
-  void (*set_error)(eh_context *ctx, const char *message);
+  void (*set_error)(eh_context* ctx, const char* message);
 
   /* From eh_plugin_action only: the result text shown to the user (copied;
    * JSON or plain text). */
-  void (*set_result)(eh_context *ctx, const char *text);
+  void (*set_result)(eh_context* ctx, const char* text);
 
   /* Plugin-private pointer, e.g. to state allocated in init; the host
    * never dereferences it. The plugin owns what it points to. */
-  void (*set_user_data)(eh_context *ctx, void *user_data);
-  void *(*get_user_data)(eh_context *ctx);
+  void (*set_user_data)(eh_context* ctx, void* user_data);
+  void* (*get_user_data)(eh_context* ctx);
 } eh_host_api;
 
 /* ---- Functions a plugin exports --------------------------------------- */
@@ -160,28 +160,28 @@ typedef struct eh_host_api {
  * a time budget (manifest "timeout_ms", default 5000) past which the call
  * counts as timed out. Returns EH_OK or a failure code. A plugin that fails
  * repeatedly is disabled by the host's circuit breaker. */
-typedef int32_t (*eh_handler_fn)(const eh_event *ev, eh_context *ctx);
+typedef int32_t (*eh_handler_fn)(const eh_event* ev, eh_context* ctx);
 
 /* eh_plugin_init [lifecycle] -- once, after loading and before anything
  * else. `host` stays valid until eh_plugin_shutdown returns. A failure
  * return refuses the load; the plugin stays enabled but is not called. */
-typedef int32_t (*eh_init_fn)(const eh_host_api *host, eh_context *ctx);
+typedef int32_t (*eh_init_fn)(const eh_host_api* host, eh_context* ctx);
 
 /* eh_plugin_configure [lifecycle] -- after init, and every time the user
  * changes settings. `settings_json` is a JSON object holding every declared
  * setting (defaults filled in), valid for the call only. */
-typedef int32_t (*eh_configure_fn)(eh_context *ctx, const char *settings_json);
+typedef int32_t (*eh_configure_fn)(eh_context* ctx, const char* settings_json);
 
 /* eh_plugin_shutdown [lifecycle] -- once, before unloading; no call into
  * the plugin follows. Free what the plugin allocated. */
-typedef void (*eh_shutdown_fn)(eh_context *ctx);
+typedef void (*eh_shutdown_fn)(eh_context* ctx);
 
 /* eh_plugin_action [plugin-serial] -- a user-triggered action declared in
  * the manifest ("actions"). `params_json` is a JSON object text, valid for
  * the call only. Use host->set_result to answer. Returns EH_OK,
  * EH_ERR_NOT_FOUND for an unknown action, or a failure code. */
-typedef int32_t (*eh_action_fn)(eh_context *ctx, const char *action_id,
-                                const char *params_json);
+typedef int32_t (*eh_action_fn)(eh_context* ctx, const char* action_id,
+                                const char* params_json);
 
 /* ---- The manifest ------------------------------------------------------ */
 /* The manifest is JSON embedded in the library in a section named
@@ -199,7 +199,10 @@ typedef int32_t (*eh_action_fn)(eh_context *ctx, const char *action_id,
  * eh_on_any_event receives; default ["*"]), priority
  * (critical|high|normal|low), concurrency (>= 1), timeout_ms,
  * queue_capacity, host_version (the host versions it runs on, e.g.
- * ">=0.1.0, <0.2.0" or "~=0.1.0"). */
+ * ">=0.1.0, <0.2.0" or "~=0.1.0"), isolation (thread|process: the tier it
+ * asks for; the user's choice wins), sandbox (promises enforced in the
+ * process tier: no_network, no_fs_write, no_spawn), limits {memory_mb,
+ * cpu_seconds, open_files} (the process tier's worker; 0 = none). */
 
 #define EH_MANIFEST_SECTION "eventhost_manifest"
 #define EH_MANIFEST_MAGIC "EHMANIFS"
@@ -228,15 +231,15 @@ typedef struct eh_manifest_header {
 
 /* Embeds JSON_LITERAL (a string literal) as the manifest and exports the
  * ABI version. Use once per plugin, at file scope. */
-#define EH_PLUGIN_MANIFEST(JSON_LITERAL)                                    \
-  EH_PLUGIN_ABI_VERSION_EXPORT(EH_ABI_VERSION);                             \
-  EH_MANIFEST_PLACEMENT static const struct {                              \
-    eh_manifest_header header;                                              \
-    char json[sizeof(JSON_LITERAL)]; /* NUL kept: C++ requires room */     \
-  } eh_embedded_manifest = {                                                \
-      {{'E', 'H', 'M', 'A', 'N', 'I', 'F', 'S'}, EH_ABI_VERSION,           \
-       (uint32_t)(sizeof(JSON_LITERAL) - 1)},                               \
-      JSON_LITERAL}
+#define EH_PLUGIN_MANIFEST(JSON_LITERAL)                               \
+  EH_PLUGIN_ABI_VERSION_EXPORT(EH_ABI_VERSION);                        \
+  EH_MANIFEST_PLACEMENT static const struct {                          \
+    eh_manifest_header header;                                         \
+    char json[sizeof(JSON_LITERAL)]; /* NUL kept: C++ requires room */ \
+  } eh_embedded_manifest = {{{'E', 'H', 'M', 'A', 'N', 'I', 'F', 'S'}, \
+                             EH_ABI_VERSION,                           \
+                             (uint32_t)(sizeof(JSON_LITERAL) - 1)},    \
+                            JSON_LITERAL}
 
 #ifdef __cplusplus
 } /* extern "C" */
