@@ -40,8 +40,10 @@ class CliSandbox {
   // are looked up first, then the shipped ones.
   fs::path add_plugin(const std::string& file_name);
 
-  // Extra environment for every later run (e.g. EVENTHOST_EVENT_LEVEL).
+  // Extra environment for every later run (e.g. EVENTHOST_EVENT_LEVEL),
+  // daemons started on this sandbox included.
   void set_env(const std::string& name, const std::string& value);
+  const std::map<std::string, std::string>& extra_env() const { return env_; }
 
   // Runs eventhost with --plugins-dir and --state of this sandbox first.
   CliRun run(const std::vector<std::string>& args,

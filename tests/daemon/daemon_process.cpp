@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -23,17 +24,20 @@ bool is_cleared(const std::string& entry) {
          entry.rfind("HOME=", 0) == 0 || entry.rfind("XDG_", 0) == 0;
 }
 
-// The same environment discipline as CliSandbox: nothing EVENTHOST_* from
-// the developer's machine, HOME and XDG inside the sandbox.
-std::vector<std::string> child_environment(const fs::path& root) {
+// The same environment as CliSandbox's runs: nothing EVENTHOST_* from the
+// developer's machine, HOME and XDG inside the sandbox, then what the test
+// set with set_env().
+std::vector<std::string> child_environment(const CliSandbox& sandbox) {
   std::vector<std::string> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (!is_cleared(*entry)) env.emplace_back(*entry);
   }
-  const fs::path home = root / "home";
+  const fs::path home = sandbox.root() / "home";
   env.push_back("HOME=" + home.string());
   env.push_back("XDG_DATA_HOME=" + (home / "data").string());
   env.push_back("XDG_STATE_HOME=" + (home / "state").string());
+  for (const auto& [name, value] : sandbox.extra_env())
+    env.push_back(name + "=" + value);
   return env;
 }
 
@@ -72,10 +76,12 @@ bool wait_until(const std::function<bool()>& done,
 }
 
 DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
-                             const std::vector<std::string>& extra)
+                             const std::vector<std::string>& extra, Stdin in)
     : sandbox_(sandbox) {
   static std::atomic<int> started{0};
-  log_ = sandbox.root() / ("daemon." + std::to_string(++started) + ".log");
+  const std::string n = std::to_string(++started);
+  log_ = sandbox.root() / ("daemon." + n + ".log");
+  out_ = sandbox.root() / ("daemon." + n + ".out");
   std::vector<std::string> argv_text = {EH_BINARY_DIR "/eventhost",
                                         "--plugins-dir",
                                         sandbox.plugins_dir().string(),
@@ -88,22 +94,38 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_text = child_environment(sandbox.root());
+  std::vector<std::string> env_text = child_environment(sandbox);
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // Both ends close-on-exec: only the dup2'ed stdin reaches the daemon, and
+  // no other child of the test holds the write end open.
+  int pipe_ends[2] = {-1, -1};
+  if (in == Stdin::kPipe && pipe2(pipe_ends, O_CLOEXEC) != 0)
+    throw std::runtime_error("cannot create the stdin pipe");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(),
+  if (in == Stdin::kPipe) {
+    posix_spawn_file_actions_adddup2(&actions, pipe_ends[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   const int spawned =
       posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw std::runtime_error("cannot spawn eventhost");
+  if (in == Stdin::kPipe) {
+    close(pipe_ends[0]);
+    stdin_ = pipe_ends[1];
+  }
+  if (spawned != 0) {
+    close_stdin();
+    throw std::runtime_error("cannot spawn eventhost");
+  }
 
   const fs::path info = sandbox.state_file().string() + ".daemon.json";
   ready_ =
@@ -135,6 +157,7 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
 
 DaemonProcess::~DaemonProcess() {
   if (!exited_) stop(SIGKILL, std::chrono::seconds(5));
+  close_stdin();
 }
 
 std::string DaemonProcess::url(const std::string& path) const {
@@ -142,6 +165,26 @@ std::string DaemonProcess::url(const std::string& path) const {
 }
 
 std::string DaemonProcess::log() const { return read_text(log_); }
+
+std::string DaemonProcess::out() const { return read_text(out_); }
+
+bool DaemonProcess::write_stdin(const std::string& text) {
+  // A daemon that is gone must fail the test, not kill it with SIGPIPE.
+  static const bool no_sigpipe = signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  if (stdin_ < 0 || !no_sigpipe) return false;
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(stdin_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void DaemonProcess::close_stdin() {
+  if (stdin_ >= 0) close(stdin_);
+  stdin_ = -1;
+}
 
 int DaemonProcess::stop(int sig, std::chrono::milliseconds timeout) {
   if (exited_) return status_;

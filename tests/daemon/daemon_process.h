@@ -29,10 +29,16 @@ bool wait_until(const std::function<bool()>& done,
 
 class DaemonProcess {
  public:
+  // What the daemon's stdin is: /dev/null, or a pipe that write_stdin()
+  // feeds (for `run --stdin`).
+  enum class Stdin { kNull, kPipe };
+
   // Starts `eventhost --plugins-dir P --state S run --listen 127.0.0.1:0
-  // <extra>` and waits (up to 10 s) for the daemon info file.
+  // <extra>` with the sandbox's environment (set_env included) and waits
+  // (up to 10 s) for the daemon info file.
   explicit DaemonProcess(const CliSandbox& sandbox,
-                         const std::vector<std::string>& extra = {});
+                         const std::vector<std::string>& extra = {},
+                         Stdin in = Stdin::kNull);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
@@ -41,9 +47,16 @@ class DaemonProcess {
   int port() const { return port_; }
   const std::string& token() const { return token_; }
   std::string url(const std::string& path) const;
+  // What the daemon wrote to stderr (its log) and to stdout.
   std::string log() const;
+  std::string out() const;
   const fs::path& log_file() const { return log_; }
   pid_t pid() const { return pid_; }
+
+  // With Stdin::kPipe: writes `text` to the daemon's stdin (false if it
+  // cannot), or closes it so that the daemon reads end of input.
+  bool write_stdin(const std::string& text);
+  void close_stdin();
 
   // Sends `sig`, waits up to `timeout` for exit (SIGKILL after); returns the
   // exit status, or 128 + signal if killed.
@@ -70,7 +83,8 @@ class DaemonProcess {
   int status_ = -1;
   int port_ = 0;
   std::string token_;
-  fs::path log_;
+  fs::path log_, out_;
+  int stdin_ = -1;  // the pipe's write end, with Stdin::kPipe
 };
 
 }  // namespace eventhost::test
