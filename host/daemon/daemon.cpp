@@ -96,6 +96,8 @@ void write_daemon_info(const std::filesystem::path& path,
       {"token_file", token_file.string()}};
   const std::filesystem::path temp = path.string() + ".tmp";
   std::ofstream(temp) << info.dump(2) << "\n";
+  // Like every file beside the state: for its owner only, whatever umask.
+  std::filesystem::permissions(temp, std::filesystem::perms(0600));
   std::filesystem::rename(temp, path);  // readers never see half a file
 }
 

@@ -284,7 +284,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "The control socket and the token file are created with mode 0600, "
+    "The control socket, the token file and daemon.json are created with "
+    "mode 0600, "
     "even under umask 0") {
   CliSandbox sandbox;
   const mode_t umask_before = umask(0);
@@ -306,6 +307,9 @@ TEST_CASE(
   CHECK(S_ISREG(st.st_mode));
   CHECK((st.st_mode & 07777) == 0600);
   CHECK(st.st_uid == ::getuid());
+  const std::string info_file = sandbox.state_file().string() + ".daemon.json";
+  REQUIRE(::stat(info_file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
 }
 
 TEST_CASE(
