@@ -6,6 +6,7 @@
 // Ingest waits for room in full plugin queues (bounded by the plugins'
 // time budgets) rather than dropping: the HTTP client is slowed instead.
 #include <cctype>
+#include <optional>
 
 #include "api/api_response.h"
 #include "api/api_router.h"
@@ -71,6 +72,18 @@ std::vector<std::pair<std::size_t, std::string>> ndjson_lines(
   return lines;
 }
 
+// The answer when the journal could not record what was emitted: the
+// emitter must not take it as accepted, and may send it again.
+std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
+  const std::string error = host.wait_durable(ticket);
+  if (error.empty()) return std::nullopt;
+  return error_response(500, ErrorKind::kIo,
+                        "the events were delivered but could not be recorded "
+                        "in the journal (" +
+                            error +
+                            "); they are not acknowledged, send them again");
+}
+
 }  // namespace
 
 HttpResponse ApiRouter::post_events(const HttpRequest& req) {
@@ -81,9 +94,10 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
     } catch (const Error& e) {
       return error_response(400, e.kind(), e.what());
     }
-    return json_response(
-        200, outcome_json(
-                 host_.emit(std::move(event), Dispatcher::Overflow::kWait)));
+    const EmitOutcome out =
+        host_.emit(std::move(event), Dispatcher::Overflow::kWait);
+    if (auto failed = unrecorded(host_, out.journal_ticket)) return *failed;
+    return json_response(200, outcome_json(out));
   }
   std::vector<CheckedEvent> batch;
   for (auto& [number, line] : ndjson_lines(req.body)) {
@@ -100,13 +114,17 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json ids = nlohmann::json::array();
   std::size_t suppressed = 0;
+  std::uint64_t ticket = 0;
   for (CheckedEvent& event : batch) {
     const EmitOutcome out =
         host_.emit(std::move(event), Dispatcher::Overflow::kWait);
+    ticket = std::max(ticket, out.journal_ticket);
     suppressed += out.suppressed ? 1 : 0;
     if (!out.suppressed) ids.push_back(out.event_id);
     results.push_back(outcome_json(out));
   }
+  // One wait for the whole batch: it was committed as one group.
+  if (auto failed = unrecorded(host_, ticket)) return *failed;
   return json_response(200, {{"accepted", batch.size()},
                              {"suppressed", suppressed},
                              {"ids", ids},

@@ -56,11 +56,20 @@ po::options_description global_options_description() {
       "info); logs go to stderr")(
       "breaker-threshold", po::value<std::uint32_t>()->value_name("N"),
       "consecutive failures before a plugin is disabled, 0 = never "
-      "(default 5)")("json", "print results as JSON")(
+      "(default 5)")(
+      "retry-attempts", po::value<std::string>()->value_name("N"),
+      "deliveries in all for an event a plugin fails, with a doubling "
+      "back-off, before it becomes a dead letter; a manifest's \"retry\" "
+      "wins (env EVENTHOST_RETRY_ATTEMPTS; default 3)")(
+      "durability", po::value<std::string>()->value_name("MODE"),
+      "process: an accepted event survives a crash of eventhost (kill -9); "
+      "full: also a power cut (fsync per journal batch) (env "
+      "EVENTHOST_DURABILITY; default process)")("json",
+                                                "print results as JSON")(
       "safe-mode",
       "load no plugin in this run; enabled plugins stay enabled (use it "
-      "after a plugin crashed the host)")(
-      "help,h", "show help for the command");
+      "after a plugin crashed the host)")("help,h",
+                                          "show help for the command");
   return global;
 }
 
@@ -75,6 +84,27 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
   if (vm.count("breaker-threshold")) {
     g.breaker_threshold = vm["breaker-threshold"].as<std::uint32_t>();
   }
+  const std::string retries =
+      pick(vm, "retry-attempts", "EVENTHOST_RETRY_ATTEMPTS", "3");
+  try {
+    std::size_t used = 0;
+    const unsigned long n = std::stoul(retries, &used);
+    if (used != retries.size() || n < 1 || n > 100) throw std::out_of_range("");
+    g.retry_attempts = static_cast<std::uint32_t>(n);
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::kUsage,
+                "--retry-attempts must be a number from 1 "
+                "to 100, got '" +
+                    retries + "'");
+  }
+  const std::string durability =
+      pick(vm, "durability", "EVENTHOST_DURABILITY", "process");
+  if (durability != "process" && durability != "full") {
+    throw Error(
+        ErrorKind::kUsage,
+        "--durability must be process or full, got '" + durability + "'");
+  }
+  g.full_durability = durability == "full";
   g.json = vm.count("json") > 0;
   g.safe_mode = vm.count("safe-mode") > 0;
   if (spdlog::level::from_str(g.log_level) == spdlog::level::off &&
@@ -100,6 +130,9 @@ HostOptions host_options(const GlobalOptions& globals,
   options.state_path = globals.state_path;
   options.threads = globals.threads;
   options.breaker_threshold = globals.breaker_threshold;
+  options.retry_attempts = globals.retry_attempts;
+  options.durability =
+      globals.full_durability ? Durability::kFull : Durability::kProcess;
   options.observer = std::move(observer);
   options.safe_mode = globals.safe_mode;
   return options;

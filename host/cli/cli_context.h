@@ -29,6 +29,8 @@ struct GlobalOptions {
   unsigned threads = 0;  // 0 = one per core
   std::string log_level = "info";
   std::uint32_t breaker_threshold = 5;
+  std::uint32_t retry_attempts = 3;  // deliveries in all for a failing event
+  bool full_durability = false;      // fsync each journal batch
   bool json = false;
   bool safe_mode = false;  // sessions load no plugin (--safe-mode)
 };

@@ -8,8 +8,16 @@ std::function<void(const DeliveryResult&)> DeliveryLog::observer() {
   return [this](const DeliveryResult& result) { add(result); };
 }
 
+// A retried delivery reports each attempt; the log keeps the latest, so
+// each plugin shows once per event with how its delivery ended.
 void DeliveryLog::add(const DeliveryResult& result) {
   std::lock_guard lock(mutex_);
+  for (DeliveryResult& r : results_) {
+    if (r.event_id == result.event_id && r.plugin_key == result.plugin_key) {
+      if (result.attempt >= r.attempt) r = result;
+      return;
+    }
+  }
   results_.push_back(result);
 }
 

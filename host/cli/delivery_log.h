@@ -21,7 +21,8 @@ class DeliveryLog {
   // The callback for HostOptions::observer.
   std::function<void(const DeliveryResult&)> observer();
 
-  // The outcomes of event `id`, ordered by plugin key.
+  // The outcomes of event `id`, ordered by plugin key: one per plugin, its
+  // last attempt's (a failed delivery is retried).
   std::vector<DeliveryResult> for_event(std::uint64_t id) const;
 
   // How many outcomes of the events `ids` failed or were dropped.

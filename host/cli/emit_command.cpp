@@ -58,9 +58,12 @@ void print_text(const EmitOutcome& outcome, EventLevel configured,
             << (total == 1 ? " plugin" : " plugins") << "\n";
   Table table({"OUTCOME", "PLUGIN", "SYMBOL", "DETAIL"});
   for (const DeliveryResult& r : results) {
+    const std::string tries =
+        r.attempt > 1 ? " (attempt " + std::to_string(r.attempt) + ")" : "";
     table.add_row(
         {to_string(r.outcome), r.plugin_key, r.symbol,
-         r.outcome == Outcome::kOk ? duration_text(r.duration) : r.message});
+         (r.outcome == Outcome::kOk ? duration_text(r.duration) : r.message) +
+             tries});
   }
   table.print_rows("  ");
   if (running > 0) {
@@ -79,6 +82,7 @@ nlohmann::json outcome_json(const EmitOutcome& outcome,
                           {"outcome", to_string(r.outcome)},
                           {"code", r.code},
                           {"message", r.message},
+                          {"attempt", r.attempt},
                           {"duration_us", micros(r.duration)}});
   }
   return {{"event", outcome.event},

@@ -18,8 +18,9 @@ void start_session(Host& host, bool announce) {
   host.start(announce);
   if (!host.options().safe_mode) return;
   const auto views = host.plugins();
-  const auto enabled = std::count_if(views.begin(), views.end(),
-                                     [](const PluginView& v) { return v.enabled; });
+  const auto enabled =
+      std::count_if(views.begin(), views.end(),
+                    [](const PluginView& v) { return v.enabled; });
   std::cerr << "eventhost: safe mode: no plugins loaded; " << enabled
             << " enabled plugin" << (enabled == 1 ? "" : "s")
             << " left untouched" << std::endl;
@@ -36,6 +37,13 @@ bool wait_for_deliveries(Host& host, std::chrono::milliseconds wait) {
 
 void stop_session(Host& host, int status_if_stuck) {
   const Host::StopReport report = host.stop();
+  if (!report.journal_error.empty()) {
+    // Not recorded means not accepted: say so, and fail the command.
+    throw Error(
+        ErrorKind::kIo,
+        "events were delivered but the journal could not record them: " +
+            report.journal_error);
+  }
   if (report.clean) return;
   print_error("plugin(s) " + join(report.busy) +
               " did not finish a call within the shutdown grace; exiting "

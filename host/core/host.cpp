@@ -190,8 +190,12 @@ std::vector<std::string> Host::start(bool announce) {
         r.key(), o.event_name, o.event_id, o.elapsed.count(),
         r.config().timeout.count());
   };
+  callbacks.on_queued = [this](const PluginRunner& r, const Event& e) {
+    if (durability_) ledger_.queued(r.key(), e.id);
+  };
   dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
   open_flight_recorder();
+  open_durability();
 
   std::vector<std::string> problems;
   for (const PluginView& view : plugins()) {
@@ -204,6 +208,7 @@ std::vector<std::string> Host::start(bool announce) {
     if (!failure.empty()) problems.push_back(view.key + ": " + failure);
   }
   for (const std::string& p : problems) spdlog::warn("{}", p);
+  redeliver_unfinished();
   if (announce) {
     announced_ = true;
     emit_host_event("system.startup",
@@ -220,6 +225,10 @@ Host::StopReport Host::stop() {
     announced_ = false;
   }
   const auto runners = dispatcher_->runners();
+  // Retries due within the grace still run; later ones stay pending and
+  // are delivered again at the next start.
+  wait_idle(options_.shutdown_grace);
+  if (durability_) durability_->stop();
   report.clean = dispatcher_->shutdown(options_.shutdown_grace);
   flush_drop_log();
   for (const auto& runner : runners) {
@@ -236,7 +245,11 @@ Host::StopReport Host::stop() {
     unload(runner);
   }
   if (!report.clean) (void)dispatcher_.release();  // its threads are stuck
+  if (durability_) durability_->stop();  // the drops of a stuck shutdown
+  durability_.reset();
   dispatcher_.reset();
+  if (journal_) report.journal_error = journal_->flush();
+  journal_.reset();
   // A stuck call stays in the record: the next start names that plugin.
   if (recorder_ && report.clean) recorder_->mark_clean();
   recorder_.reset();
@@ -255,7 +268,22 @@ void Host::open_flight_recorder() {
 }
 
 bool Host::wait_idle(std::chrono::milliseconds timeout) {
-  return !dispatcher_ || dispatcher_->wait_idle(timeout);
+  if (!dispatcher_) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // A retry waiting for its back-off is work still to do: wait for it too,
+  // until both are quiet at once.
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!dispatcher_->wait_idle(std::max(left, std::chrono::milliseconds(0)))) {
+      return false;
+    }
+    if (!durability_ || durability_->idle()) {
+      if (dispatcher_->wait_idle(std::chrono::milliseconds(0))) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 CheckedEvent Host::check(std::string_view event,
@@ -309,8 +337,15 @@ EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
   accepted->level = checked.level;
   emitted_[level_index].fetch_add(1);
   outcome.event_id = accepted->id;
+  if (journal_) {
+    ledger_.ingest_begin(accepted->id);
+    outcome.journal_ticket = journal_->append(
+        {accepted->id, accepted->name, accepted->payload,
+         static_cast<std::uint32_t>(accepted->level), accepted->emitted_at_us});
+  }
   if (options_.on_emitted) options_.on_emitted(*accepted);
   const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted, overflow);
+  if (journal_) ledger_.ingest_end(accepted->id);
   outcome.queued = fanout.queued;
   outcome.dropped = fanout.dropped;
   if (fanout.dropped != 0) dropped_[level_index].fetch_add(fanout.dropped);
@@ -366,6 +401,7 @@ std::vector<std::pair<std::string, RunnerStats>> Host::runner_stats() const {
 }
 
 void Host::on_result(const DeliveryResult& r) {
+  settle(r);
   if (r.outcome == Outcome::kOk) {
     spdlog::debug(
         "plugin {} handled {} #{} in {} us", r.plugin_key, r.event_name,

@@ -32,10 +32,13 @@
 #include <vector>
 
 #include "catalogue/catalogue.h"
+#include "core/delivery_ledger.h"
+#include "core/durability.h"
 #include "core/plugin_view.h"
 #include "dispatch/delivery.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/plugin_context.h"
+#include "state/journal.h"
 #include "state/state_store.h"
 
 namespace eventhost {
@@ -64,6 +67,16 @@ struct HostOptions {
   std::filesystem::path worker_binary;
   std::uint32_t worker_crash_limit = 5;
   std::chrono::milliseconds worker_kill_grace{1000};
+  // Durability. The journal records every accepted event (off only to
+  // measure what it costs: then nothing is retried or redelivered either);
+  // how hard a commit is; how long events are kept; and the retry policy a
+  // manifest's "retry" does not set: attempts in all, first back-off
+  // (doubling each time).
+  bool journal = true;
+  Durability durability = Durability::kProcess;
+  RetentionPolicy retention;
+  std::uint32_t retry_attempts = 3;
+  std::chrono::milliseconds retry_backoff{100};
 };
 
 // An event that passed the catalogue and payload checks (Host::check()),
@@ -84,6 +97,8 @@ struct EmitOutcome {
   std::vector<std::string> extra_fields;  // not in the catalogue's list
   std::size_t queued = 0;                 // deliveries queued
   std::size_t dropped = 0;                // deliveries refused by full queues
+  // Pass to Host::wait_durable() before telling the emitter "accepted".
+  std::uint64_t journal_ticket = 0;
 };
 
 struct HostStats {
@@ -165,11 +180,33 @@ class Host : private PluginServices {
   EmitOutcome emit(CheckedEvent event,
                    Dispatcher::Overflow overflow = Dispatcher::Overflow::kDrop);
 
+  // Waits until no delivery is queued, running or waiting for a retry.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Waits until the journal holds every event up to `ticket` (an
+  // EmitOutcome's). Returns "" or why it could not record them.
+  std::string wait_durable(std::uint64_t ticket);
+
+  // The journal and dead letters, for operators. journal() is null when
+  // the journal is off; it opens the state file's journal on first use.
+  Journal* journal();
+  std::vector<DeadLetter> dead_letters(const std::string& plugin = "") const;
+  // Queues again the dead letters with these ids (all of `plugin`'s, or all
+  // if both are empty) to their plugins, which must be running; removes
+  // them. Returns one line per letter that could not be queued, saying why.
+  std::vector<std::string> retry_dead_letters(
+      const std::vector<std::int64_t>& ids, const std::string& plugin);
+  std::size_t drop_dead_letters(const std::vector<std::int64_t>& ids,
+                                const std::string& plugin);
+  // Delivers again the journal's events after `after_id` (and emitted at
+  // or after `since_us`, matching `pattern`) to the running plugin `key`.
+  // `progress` is told the count so far. Returns how many were queued.
+  std::size_t replay(const std::string& key, const JournalQuery& query,
+                     const std::function<void(std::size_t)>& progress = {});
 
   struct StopReport {
     bool clean = true;              // every call finished in the grace
     std::vector<std::string> busy;  // plugins still in a call
+    std::string journal_error;      // events the journal failed to record
   };
   // Ends the session: system.shutdown, drain, shutdown hooks, counters
   // saved. Safe to call twice.
@@ -217,6 +254,15 @@ class Host : private PluginServices {
   std::string folder_problem_;
   std::map<std::string, std::string> declared_event_problems_;  // by path
 
+  void open_durability();
+  void redeliver_unfinished();
+  void settle(const DeliveryResult& r);
+  void start_cursor_now(const std::string& key);
+  EventPtr event_of(const JournalEntry& entry) const;
+
+  std::unique_ptr<Journal> journal_;
+  DeliveryLedger ledger_;
+  std::unique_ptr<DurabilityService> durability_;  // in a session
   std::unique_ptr<Dispatcher> dispatcher_;
   bool announced_ = false;
   std::optional<std::string> unclean_previous_run_;

@@ -63,6 +63,11 @@ RunnerConfig Host::runner_config(const PluginView& view) const {
   config.queue_capacity = m.queue_capacity;
   config.subscribe = m.subscribe;
   config.recorder = recorder_;
+  config.max_attempts =
+      m.retry_attempts != 0 ? m.retry_attempts : options_.retry_attempts;
+  config.retry_backoff = m.retry_backoff_ms != 0
+                             ? std::chrono::milliseconds(m.retry_backoff_ms)
+                             : options_.retry_backoff;
   return config;
 }
 
@@ -179,6 +184,7 @@ PluginView Host::enable(const std::string& key) {
   }
   const std::string sha = sha256_file(view.file.path);
   state_->set_enabled(key, sha, view.file.path.string());
+  start_cursor_now(key);  // owed nothing from while it was off
   spdlog::debug("enabled plugin {} (sha256 {})", key, sha);
   view = plugin(key);
   if (!dispatcher_ || options_.safe_mode) return view;

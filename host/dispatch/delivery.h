@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "dispatch/event.h"
+
 namespace eventhost {
 
 enum class Outcome : std::uint8_t {
@@ -34,6 +36,8 @@ struct DeliveryResult {
   std::int32_t code = 0;  // the handler's return code
   std::string message;    // set_error text, exception text or drop reason
   std::chrono::nanoseconds duration{0};
+  EventPtr event;            // what was (or was not) delivered
+  std::uint32_t attempt = 1;  // 1 for the first delivery
 };
 
 }  // namespace eventhost

@@ -112,24 +112,41 @@ Dispatcher::Fanout Dispatcher::dispatch(const EventPtr& event,
   Fanout fanout;
   const auto routes = routes_for(event->name);
   for (const Route& route : *routes) {
-    Work work{event, route.handler, route.catch_all, {}};
-    std::string why;
-    outstanding_.fetch_add(1);
-    const bool queued =
-        route.runner->try_push(work, &why) ||
-        (overflow == Overflow::kWait && route.runner->accepting() &&
-         push_waiting(*route.runner, work, &why));
-    if (queued) {
-      schedule(route.runner);
-      ++fanout.queued;
-    } else {
-      work_done();
-      route.runner->count_drop();
-      report_drop(*route.runner, work, why);
-      ++fanout.dropped;
-    }
+    queue(route.runner, Work{event, route.handler, route.catch_all, {}, 1},
+          overflow, &fanout);
   }
   return fanout;
+}
+
+bool Dispatcher::deliver_to(const std::string& key, const EventPtr& event,
+                            std::uint32_t attempt, Overflow overflow) {
+  const auto runner = find(key);
+  if (!runner || runner->tripped()) return false;
+  const auto target = runner->target(event->name);
+  if (!target) return false;
+  Fanout fanout;
+  queue(runner, Work{event, target->handler, target->catch_all, {}, attempt},
+        overflow, &fanout);
+  return true;
+}
+
+void Dispatcher::queue(const std::shared_ptr<PluginRunner>& runner, Work work,
+                       Overflow overflow, Fanout* fanout) {
+  if (callbacks_.on_queued) callbacks_.on_queued(*runner, *work.event);
+  std::string why;
+  outstanding_.fetch_add(1);
+  const bool queued = runner->try_push(work, &why) ||
+                      (overflow == Overflow::kWait && runner->accepting() &&
+                       push_waiting(*runner, work, &why));
+  if (queued) {
+    schedule(runner);
+    ++fanout->queued;
+  } else {
+    work_done();
+    runner->count_drop();
+    report_drop(*runner, work, why);
+    ++fanout->dropped;
+  }
 }
 
 bool Dispatcher::run_lifecycle(const std::string& key,
@@ -138,7 +155,7 @@ bool Dispatcher::run_lifecycle(const std::string& key,
   if (!runner) return false;
   std::string why;
   outstanding_.fetch_add(1);
-  Work work{nullptr, nullptr, false, std::move(fn)};
+  Work work{nullptr, nullptr, false, std::move(fn), 1};
   if (!runner->try_push(work, &why)) {
     work_done();
     return false;
@@ -249,6 +266,8 @@ void Dispatcher::report_drop(const PluginRunner& runner, const Work& work,
       work.catch_all ? "eh_on_any_event" : handler_symbol(work.event->name);
   result.outcome = Outcome::kDropped;
   result.message = why;
+  result.event = work.event;
+  result.attempt = work.attempt;
   callbacks_.on_result(result);
 }
 

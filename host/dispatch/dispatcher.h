@@ -46,6 +46,9 @@ class Dispatcher {
     std::function<void(const DeliveryResult&)> on_result;
     std::function<void(PluginRunner&, const std::string& reason)> on_trip;
     std::function<void(const PluginRunner&, const Overrun&)> on_overrun;
+    // Told of each delivery just before it is queued (so before its result
+    // can be reported), on the dispatching thread. Must be quick.
+    std::function<void(const PluginRunner&, const Event&)> on_queued;
   };
   // What to do when a plugin's queue is full. kWait is for producers the
   // host may slow down (a file being ingested); it waits up to twice the
@@ -79,6 +82,12 @@ class Dispatcher {
 
   // Queues `event` for every plugin that handles it.
   Fanout dispatch(const EventPtr& event, Overflow overflow = Overflow::kDrop);
+
+  // Queues `event` for plugin `key` alone, as delivery number `attempt`
+  // (a retry, a redelivery after a restart, a replay). Returns false if the
+  // plugin is not running or does not take the event.
+  bool deliver_to(const std::string& key, const EventPtr& event,
+                  std::uint32_t attempt, Overflow overflow);
 
   // Queues `fn` on `key`'s queue to run when no other call into the plugin
   // runs (configure, actions). Returns false if the plugin is not running.
@@ -117,6 +126,8 @@ class Dispatcher {
   std::shared_ptr<const RouteList> routes_for(const std::string& name);
   void invalidate_routes();
   bool push_waiting(PluginRunner& runner, Work& work, std::string* why);
+  void queue(const std::shared_ptr<PluginRunner>& runner, Work work,
+             Overflow overflow, Fanout* fanout);
   void schedule(const std::shared_ptr<PluginRunner>& runner);
   void run_next();
   void execute(PluginRunner& runner, const Work& work);

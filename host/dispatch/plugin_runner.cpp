@@ -143,6 +143,8 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
   result.event_name = event.name;
   result.symbol =
       work.catch_all ? "eh_on_any_event" : handler_symbol(event.name);
+  result.event = work.event;
+  result.attempt = work.attempt;
 
   eh_event ev{};
   ev.struct_size = sizeof(eh_event);
@@ -152,7 +154,7 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
   ev.payload_size = event.payload.size();
   ev.id = event.id;
   ev.emitted_at_us = event.emitted_at_us;
-  ev.attempt = 1;
+  ev.attempt = work.attempt;
   ev.host = host_api();
 
   const auto started = Clock::now();

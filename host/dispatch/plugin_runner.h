@@ -43,6 +43,10 @@ struct RunnerConfig {
   std::chrono::milliseconds timeout{5000};
   std::size_t queue_capacity = 1024;
   std::vector<std::string> subscribe{"*"};  // patterns for the catch-all
+  // Deliveries in all for a failing event (the host retries, not the
+  // runner), and the back-off before the second, doubling after.
+  std::uint32_t max_attempts = 1;
+  std::chrono::milliseconds retry_backoff{100};
   // Told of every handler call; shared so that a runner kept alive past its
   // host (stuck in a call) can still leave its slot. Optional.
   std::shared_ptr<CallRecorder> recorder;
@@ -55,6 +59,7 @@ struct Work {
   eh_handler_fn handler = nullptr;
   bool catch_all = false;           // handler is eh_on_any_event
   std::function<void()> lifecycle;  // empty for event deliveries
+  std::uint32_t attempt = 1;        // > 1 for a retry or a redelivery
 };
 
 // Where an event goes in a plugin: the function (null in the process tier,

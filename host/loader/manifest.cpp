@@ -321,6 +321,11 @@ Manifest Manifest::parse(std::string_view json_text) {
   m.queue_capacity = r.integer("queue_capacity", 1, m.queue_capacity);
   m.host_version = read_host_version(r);
   read_isolation(r, &m);
+  if (const Json* retry = r.find("retry")) {
+    const ObjectReader rr(*retry, "retry");
+    m.retry_attempts = rr.integer("max_attempts", 1, 0);
+    m.retry_backoff_ms = rr.integer("backoff_ms", 1, 0);
+  }
   return m;
 }
 

@@ -75,6 +75,10 @@ struct Manifest {
   std::uint32_t concurrency = 1;  // 1 = calls serialized
   std::uint32_t timeout_ms = 5000;
   std::uint32_t queue_capacity = 1024;
+  // "retry": deliveries in all for an event that fails, and the first
+  // back-off; 0 = the host's defaults.
+  std::uint32_t retry_attempts = 0;
+  std::uint32_t retry_backoff_ms = 0;
   // The tier it asks for ("isolation"); the user's choice wins.
   Isolation isolation = Isolation::kThread;
   std::vector<std::string> sandbox;  // of kSandboxPromises

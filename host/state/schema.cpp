@@ -56,6 +56,34 @@ ALTER TABLE plugins ADD COLUMN isolation TEXT NOT NULL DEFAULT '';
 ALTER TABLE counters ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 2;
 )sql",
+    // 3: durability -- the event journal, each plugin's delivery cursor
+    // (the highest event id it finished, contiguously) and dead letters.
+    R"sql(
+CREATE TABLE journal (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  emitted_at_us INTEGER NOT NULL
+);
+CREATE INDEX journal_by_time ON journal (emitted_at_us);
+CREATE TABLE cursors (
+  plugin_key TEXT PRIMARY KEY NOT NULL,
+  event_id INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  plugin_key TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (plugin_key, event_id)
+);
+PRAGMA user_version = 3;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

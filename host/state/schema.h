@@ -14,7 +14,7 @@
 namespace eventhost::state {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings the database at `db` (whose file is `path_text`) up to
 // kSchemaVersion in one write transaction, refusing foreign or newer files

@@ -245,6 +245,89 @@ void StateStore::add_counters(const std::string& key,
   stmt.run();
 }
 
+std::map<std::string, std::uint64_t> StateStore::cursors() {
+  std::lock_guard lock(mutex_);
+  auto stmt = db_->connection.prepare(
+      "SELECT plugin_key, event_id FROM cursors", "reading delivery cursors");
+  std::map<std::string, std::uint64_t> out;
+  while (stmt.step()) out[stmt.text(0)] = from_sql_integer(stmt.integer(1));
+  return out;
+}
+
+void StateStore::save_cursors(
+    const std::map<std::string, std::uint64_t>& cursors) {
+  if (cursors.empty()) return;
+  std::lock_guard lock(mutex_);
+  sql::Transaction transaction(db_->connection);
+  auto stmt = db_->connection.prepare(
+      "INSERT INTO cursors (plugin_key, event_id, updated_at) VALUES (?1, ?2, "
+      "CAST(strftime('%s', 'now') AS INTEGER)) ON CONFLICT (plugin_key) DO "
+      "UPDATE SET event_id = excluded.event_id, updated_at = "
+      "excluded.updated_at",
+      "saving delivery cursors");
+  for (const auto& [key, id] : cursors) {
+    stmt.bind(1, key).bind(2, to_sql_integer(id, "event id"));
+    stmt.run();
+    stmt.reset();
+  }
+  transaction.commit();
+}
+
+void StateStore::add_dead_letter(const DeadLetter& letter) {
+  std::lock_guard lock(mutex_);
+  auto stmt = db_->connection.prepare(
+      "INSERT INTO dead_letters (plugin_key, event_id, attempts, outcome, "
+      "last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "CAST(strftime('%s', 'now') AS INTEGER)) ON CONFLICT (plugin_key, "
+      "event_id) DO UPDATE SET attempts = excluded.attempts, outcome = "
+      "excluded.outcome, last_error = excluded.last_error, created_at = "
+      "excluded.created_at",
+      "recording a dead letter for plugin '" + letter.plugin_key + "'");
+  stmt.bind(1, letter.plugin_key)
+      .bind(2, to_sql_integer(letter.event_id, "event id"))
+      .bind(3, static_cast<std::int64_t>(letter.attempts))
+      .bind(4, letter.outcome)
+      .bind(5, letter.last_error);
+  stmt.run();
+}
+
+std::vector<DeadLetter> StateStore::dead_letters(const std::string& plugin) {
+  std::lock_guard lock(mutex_);
+  auto stmt = db_->connection.prepare(
+      "SELECT id, plugin_key, event_id, attempts, outcome, last_error, "
+      "created_at FROM dead_letters WHERE ?1 = '' OR plugin_key = ?1 "
+      "ORDER BY plugin_key, event_id",
+      "listing dead letters");
+  stmt.bind(1, plugin);
+  std::vector<DeadLetter> out;
+  while (stmt.step()) {
+    DeadLetter d;
+    d.id = stmt.integer(0);
+    d.plugin_key = stmt.text(1);
+    d.event_id = from_sql_integer(stmt.integer(2));
+    d.attempts = static_cast<std::uint32_t>(stmt.integer(3));
+    d.outcome = stmt.text(4);
+    d.last_error = stmt.text(5);
+    d.created_at = stmt.integer(6);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void StateStore::remove_dead_letters(const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return;
+  std::lock_guard lock(mutex_);
+  sql::Transaction transaction(db_->connection);
+  auto stmt = db_->connection.prepare("DELETE FROM dead_letters WHERE id = ?1",
+                                      "removing dead letters");
+  for (const std::int64_t id : ids) {
+    stmt.bind(1, id);
+    stmt.run();
+    stmt.reset();
+  }
+  transaction.commit();
+}
+
 std::uint64_t StateStore::reserve_event_ids(std::uint64_t count) {
   if (count == 0) {
     throw Error(ErrorKind::kUsage,

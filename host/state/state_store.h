@@ -42,6 +42,18 @@ struct PluginCounters {
   std::string last_error;        // most recent failure message
 };
 
+// An event a plugin did not get after every retry, or that its full queue
+// refused; kept until retried or dropped by the operator.
+struct DeadLetter {
+  std::int64_t id = 0;  // the dead letter's own id
+  std::string plugin_key;
+  std::uint64_t event_id = 0;
+  std::uint32_t attempts = 0;
+  std::string outcome;  // "error", "timeout", "dropped", ...
+  std::string last_error;
+  std::int64_t created_at = 0;  // Unix seconds
+};
+
 class StateStore {
  public:
   // Opens or creates the database at `path`, creating parent folders
@@ -76,6 +88,18 @@ class StateStore {
   // Counters: add() accumulates a run's deltas in one transaction.
   PluginCounters counters(const std::string& key);
   void add_counters(const std::string& key, const PluginCounters& delta);
+
+  // Delivery cursors: the highest event id each plugin finished, with
+  // every earlier one it takes finished too. save_cursors() writes many
+  // in one transaction.
+  std::map<std::string, std::uint64_t> cursors();
+  void save_cursors(const std::map<std::string, std::uint64_t>& cursors);
+
+  // Dead letters. add_dead_letter() replaces one for the same plugin and
+  // event. `plugin` "" lists every plugin's.
+  void add_dead_letter(const DeadLetter& letter);
+  std::vector<DeadLetter> dead_letters(const std::string& plugin = "");
+  void remove_dead_letters(const std::vector<std::int64_t>& ids);
 
   // Reserves `count` consecutive event ids and returns the first. Ids are
   // unique and increasing across runs of every process using this file.

@@ -183,6 +183,8 @@ void WorkerPlugin::report(const Work& work, Outcome outcome,
   r.code = code;
   r.message = message;
   r.duration = took;
+  r.event = work.event;
+  r.attempt = work.attempt;
   runner_->count(outcome);
   dispatcher_->complete(*runner_, r);
 }
@@ -201,7 +203,7 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
   for (const Work& work : batch) {
     const Event& e = *work.event;
     put(frame, WireEvent{e.id, e.name, e.payload, e.emitted_at_us,
-                         static_cast<std::uint32_t>(e.level), 1});
+                         static_cast<std::uint32_t>(e.level), work.attempt});
   }
   const auto budget = spec_.timeout + policy_.kill_grace;
   std::size_t next = 0;

@@ -62,6 +62,9 @@ CliSandbox::CliSandbox() {
   fs::permissions(plugins_, fs::perms(0755));
   fs::create_directory(root_ / "home");
   state_ = root_ / "state.db";
+  // Each failing call counted once: these tests are about isolation and
+  // output; the retry tests ask for retries themselves (set_env).
+  env_["EVENTHOST_RETRY_ATTEMPTS"] = "1";
 }
 
 CliSandbox::~CliSandbox() {

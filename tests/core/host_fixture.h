@@ -20,6 +20,8 @@ inline HostOptions host_options(const Sandbox& box, Outcomes* outcomes,
   options.state_path = box.state();
   options.threads = 4;
   options.breaker_threshold = breaker_threshold;
+  // One delivery per event: the retry tests ask for more themselves.
+  options.retry_attempts = 1;
   if (outcomes != nullptr) {
     options.observer = [outcomes](const DeliveryResult& r) {
       outcomes->add(r);

@@ -1,0 +1,44 @@
+// DeliveryLedger -- which accepted events each plugin has not finished, so
+// the host can say durably up to which event a plugin is done (its cursor)
+// and, after a restart, deliver again exactly what was not done.
+//
+// An event is pending for a plugin from just before it is queued until its
+// delivery is final: handled, or recorded as a dead letter. A retry waiting
+// for its back-off is still pending. An event being ingested (id assigned,
+// not yet routed) holds every cursor below it.
+//
+// Thread-safety: every method may be called from any thread (one mutex).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace eventhost {
+
+class DeliveryLedger {
+ public:
+  // Events up to `id` were accepted before this ledger existed.
+  void start_after(std::uint64_t id);
+
+  void ingest_begin(std::uint64_t id);
+  void ingest_end(std::uint64_t id);
+  void queued(const std::string& plugin, std::uint64_t id);
+  void finished(const std::string& plugin, std::uint64_t id);
+
+  // The highest id such that this plugin has finished every event up to
+  // it that it takes.
+  std::uint64_t cursor(const std::string& plugin) const;
+  std::uint64_t highest() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::uint64_t highest_ = 0;               // GUARDED_BY(mutex_)
+  std::multiset<std::uint64_t> ingesting_;  // GUARDED_BY(mutex_)
+  std::map<std::string, std::multiset<std::uint64_t>, std::less<>>
+      pending_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace eventhost

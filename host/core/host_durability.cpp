@@ -1,0 +1,201 @@
+// Host: the journal, at-least-once delivery (cursors, retries, dead
+// letters, redelivery after a restart) and the operator's tools over them.
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "core/host.h"
+
+namespace eventhost {
+namespace {
+
+constexpr std::size_t kPage = 1000;  // journal entries read at a time
+
+std::chrono::milliseconds backoff_for(const RunnerConfig& config,
+                                      std::uint32_t failed_attempt) {
+  auto delay = config.retry_backoff;
+  for (std::uint32_t i = 1; i < failed_attempt && i < 16; ++i) delay *= 2;
+  return delay;
+}
+
+}  // namespace
+
+Journal* Host::journal() {
+  if (!journal_ && options_.journal) {
+    journal_ =
+        std::make_unique<Journal>(options_.state_path, options_.durability);
+  }
+  return journal_.get();
+}
+
+void Host::open_durability() {
+  if (!journal()) return;
+  ledger_.start_after(journal_->last_id());
+  durability_ = std::make_unique<DurabilityService>(
+      *dispatcher_, *state_, *journal_, ledger_, options_.retention);
+}
+
+EventPtr Host::event_of(const JournalEntry& entry) const {
+  auto event = std::make_shared<Event>();
+  event->id = entry.id;
+  event->name = entry.name;
+  event->payload = entry.payload;
+  event->emitted_at_us = entry.emitted_at_us;
+  event->level = static_cast<LevelSet>(entry.level);
+  return event;
+}
+
+// A plugin that has no cursor yet (newly enabled) starts at the newest
+// event: it is owed nothing from before.
+void Host::start_cursor_now(const std::string& key) {
+  if (!journal()) return;
+  state_->save_cursors(
+      {{key, durability_ ? ledger_.highest() : journal_->last_id()}});
+}
+
+// After a restart: what each running plugin had not finished, from its
+// cursor on, goes to it again (attempt 2: the handler may have seen it).
+void Host::redeliver_unfinished() {
+  if (!durability_) return;
+  const auto cursors = state_->cursors();
+  for (const auto& runner : dispatcher_->runners()) {
+    const auto it = cursors.find(runner->key());
+    if (it == cursors.end()) {
+      start_cursor_now(runner->key());
+      continue;
+    }
+    JournalQuery query;
+    query.after_id = it->second;
+    query.limit = kPage;
+    std::size_t count = 0;
+    for (;;) {
+      const auto page = journal_->list(query);
+      for (const JournalEntry& entry : page) {
+        count += dispatcher_->deliver_to(runner->key(), event_of(entry), 2,
+                                         Dispatcher::Overflow::kWait);
+      }
+      if (page.size() < kPage) break;
+      query.after_id = page.back().id;
+    }
+    if (count > 0) {
+      spdlog::info(
+          "plugin {}: delivering {} unfinished event(s) again, from "
+          "after event {}",
+          runner->key(), count, it->second);
+    }
+  }
+}
+
+// Decides what becomes of a delivery once its attempt ended: done, retried
+// after a back-off, or a dead letter. Called on pool (or supervisor)
+// threads, and on the emitter's thread for a drop; never blocks.
+void Host::settle(const DeliveryResult& r) {
+  if (!durability_ || !r.event) return;
+  if (r.outcome == Outcome::kOk) {
+    ledger_.finished(r.plugin_key, r.event_id);
+    return;
+  }
+  const auto runner = dispatcher_->find(r.plugin_key);
+  if (is_failure(r.outcome) && runner && !runner->tripped() &&
+      r.attempt < runner->config().max_attempts) {
+    durability_->retry_later(r.plugin_key, r.event, r.attempt + 1,
+                             backoff_for(runner->config(), r.attempt));
+    return;
+  }
+  DeadLetter letter;
+  letter.plugin_key = r.plugin_key;
+  letter.event_id = r.event_id;
+  letter.attempts = r.outcome == Outcome::kDropped ? r.attempt - 1 : r.attempt;
+  letter.outcome = to_string(r.outcome);
+  letter.last_error = r.message;
+  durability_->dead_letter(std::move(letter));
+}
+
+std::string Host::wait_durable(std::uint64_t ticket) {
+  if (!journal_ || ticket == 0) return "";
+  return journal_->wait_durable(ticket);
+}
+
+std::vector<DeadLetter> Host::dead_letters(const std::string& plugin) const {
+  return state_->dead_letters(plugin);
+}
+
+namespace {
+
+std::vector<DeadLetter> select_letters(std::vector<DeadLetter> all,
+                                       const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return all;
+  std::vector<DeadLetter> chosen;
+  for (DeadLetter& d : all) {
+    if (std::find(ids.begin(), ids.end(), d.id) != ids.end()) {
+      chosen.push_back(std::move(d));
+    }
+  }
+  return chosen;
+}
+
+}  // namespace
+
+std::vector<std::string> Host::retry_dead_letters(
+    const std::vector<std::int64_t>& ids, const std::string& plugin) {
+  if (!dispatcher_ || !journal()) {
+    throw Error(ErrorKind::kInternal, "retrying dead letters needs a session");
+  }
+  std::vector<std::string> problems;
+  std::vector<std::int64_t> queued;
+  for (const DeadLetter& d :
+       select_letters(state_->dead_letters(plugin), ids)) {
+    const auto entry = journal_->get(d.event_id);
+    if (!entry) {
+      problems.push_back("dead letter " + std::to_string(d.id) + ": event " +
+                         std::to_string(d.event_id) +
+                         " is no longer in the journal (retention)");
+      continue;
+    }
+    if (!dispatcher_->deliver_to(d.plugin_key, event_of(*entry), d.attempts + 1,
+                                 Dispatcher::Overflow::kWait)) {
+      problems.push_back("dead letter " + std::to_string(d.id) + ": " +
+                         d.plugin_key +
+                         " is not running; enable it, then retry");
+      continue;
+    }
+    queued.push_back(d.id);
+  }
+  state_->remove_dead_letters(queued);
+  return problems;
+}
+
+std::size_t Host::drop_dead_letters(const std::vector<std::int64_t>& ids,
+                                    const std::string& plugin) {
+  std::vector<std::int64_t> chosen;
+  for (const DeadLetter& d :
+       select_letters(state_->dead_letters(plugin), ids)) {
+    chosen.push_back(d.id);
+  }
+  state_->remove_dead_letters(chosen);
+  return chosen.size();
+}
+
+std::size_t Host::replay(const std::string& key, const JournalQuery& filter,
+                         const std::function<void(std::size_t)>& progress) {
+  if (!dispatcher_ || !dispatcher_->find(key)) {
+    throw Error(ErrorKind::kRefused,
+                key + " is not running; enable it, then replay");
+  }
+  if (!journal()) throw Error(ErrorKind::kRefused, "the journal is off");
+  JournalQuery query = filter;
+  query.limit = kPage;
+  std::size_t count = 0;
+  for (;;) {
+    const auto page = journal_->list(query);
+    for (const JournalEntry& entry : page) {
+      count += dispatcher_->deliver_to(key, event_of(entry), 2,
+                                       Dispatcher::Overflow::kWait);
+    }
+    if (progress) progress(count);
+    if (page.size() < kPage) break;
+    query.after_id = page.back().id;
+  }
+  return count;
+}
+
+}  // namespace eventhost

@@ -1,0 +1,217 @@
+#include "state/journal.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "state/sqlite_handle.h"
+
+namespace eventhost {
+
+struct Journal::Db {
+  Db(const std::filesystem::path& path, Durability durability)
+      : connection(path) {
+    connection.exec("PRAGMA journal_mode = WAL", "switching to WAL mode");
+    connection.exec(durability == Durability::kFull
+                        ? "PRAGMA synchronous = FULL"
+                        : "PRAGMA synchronous = NORMAL",
+                    "setting the journal's durability");
+  }
+  sql::Connection connection;
+};
+
+namespace {
+
+JournalEntry read_entry(const sql::Statement& row) {
+  JournalEntry e;
+  e.id = static_cast<std::uint64_t>(row.integer(0));
+  e.name = row.text(1);
+  e.payload = row.text(2);
+  e.level = static_cast<std::uint32_t>(row.integer(3));
+  e.emitted_at_us = row.integer(4);
+  return e;
+}
+
+// Event patterns are names with '*' wildcards; GLOB matches them as such
+// (names hold only [a-z0-9_.], none of GLOB's other specials).
+std::string glob_of(const std::string& pattern) {
+  return pattern.empty() ? "*" : pattern;
+}
+
+// How many entries the journal holds, and its oldest id (0 if empty).
+std::pair<std::uint64_t, std::uint64_t> count_rows(sql::Connection& db) {
+  auto stmt = db.prepare("SELECT count(*), coalesce(min(id), 0) FROM journal",
+                         "counting the journal");
+  if (!stmt.step()) return {0, 0};
+  return {static_cast<std::uint64_t>(stmt.integer(0)),
+          static_cast<std::uint64_t>(stmt.integer(1))};
+}
+
+}  // namespace
+
+Journal::Journal(const std::filesystem::path& path, Durability durability)
+    : path_(path),
+      writer_db_(std::make_unique<Db>(path, durability)),
+      reader_db_(std::make_unique<Db>(path, durability)),
+      writer_([this] { writer_loop(); }) {}
+
+Journal::~Journal() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();
+}
+
+std::uint64_t Journal::append(JournalEntry entry) {
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(mutex_);
+    queued_.push_back(std::move(entry));
+    ticket = ++appended_;
+  }
+  wake_writer_.notify_one();
+  return ticket;
+}
+
+std::string Journal::wait_durable(std::uint64_t ticket) {
+  std::unique_lock lock(mutex_);
+  committed_cv_.wait(lock, [&] { return committed_ >= ticket; });
+  for (const auto& [first, last, error] : failures_) {
+    if (ticket >= first && ticket <= last) return error;
+  }
+  return "";
+}
+
+std::string Journal::flush() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t upto = appended_;
+  committed_cv_.wait(lock, [&] { return committed_ >= upto; });
+  return failures_.empty() ? "" : failures_.front().error;
+}
+
+void Journal::writer_loop() {
+  std::vector<JournalEntry> batch;
+  for (;;) {
+    std::uint64_t first = 0, last = 0;
+    {
+      std::unique_lock lock(mutex_);
+      wake_writer_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+      if (queued_.empty()) return;  // stopping, all committed
+      batch.swap(queued_);
+      last = appended_;
+      first = last - batch.size() + 1;
+    }
+    std::string error;
+    try {
+      commit(batch);
+    } catch (const Error& e) {
+      error = e.what();
+      spdlog::error("journal: {} events were not recorded: {}", batch.size(),
+                    error);
+    }
+    batch.clear();
+    {
+      std::lock_guard lock(mutex_);
+      committed_ = last;
+      if (!error.empty()) {
+        failures_.push_back({first, last, error});
+        if (failures_.size() > 64) failures_.pop_front();
+      }
+    }
+    committed_cv_.notify_all();
+  }
+}
+
+void Journal::commit(std::vector<JournalEntry>& batch) {
+  sql::Connection& db = writer_db_->connection;
+  sql::Transaction transaction(db);
+  auto insert = db.prepare(
+      "INSERT OR REPLACE INTO journal (id, name, payload, level, "
+      "emitted_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+      "appending to the event journal");
+  for (const JournalEntry& e : batch) {
+    insert.bind(1, static_cast<std::int64_t>(e.id))
+        .bind(2, e.name)
+        .bind(3, e.payload)
+        .bind(4, static_cast<std::int64_t>(e.level))
+        .bind(5, e.emitted_at_us);
+    insert.run();
+    insert.reset();
+  }
+  transaction.commit();
+}
+
+std::vector<JournalEntry> Journal::list(const JournalQuery& query) {
+  std::lock_guard lock(read_mutex_);
+  auto stmt = reader_db_->connection.prepare(
+      "SELECT id, name, payload, level, emitted_at_us FROM journal "
+      "WHERE id > ?1 AND emitted_at_us >= ?2 AND name GLOB ?3 "
+      "ORDER BY id LIMIT ?4",
+      "reading the event journal");
+  stmt.bind(1, static_cast<std::int64_t>(query.after_id))
+      .bind(2, query.since_us)
+      .bind(3, glob_of(query.pattern))
+      .bind(4, static_cast<std::int64_t>(query.limit));
+  std::vector<JournalEntry> out;
+  while (stmt.step()) out.push_back(read_entry(stmt));
+  return out;
+}
+
+std::optional<JournalEntry> Journal::get(std::uint64_t id) {
+  std::lock_guard lock(read_mutex_);
+  auto stmt = reader_db_->connection.prepare(
+      "SELECT id, name, payload, level, emitted_at_us FROM journal "
+      "WHERE id = ?1",
+      "reading event " + std::to_string(id) + " from the journal");
+  stmt.bind(1, static_cast<std::int64_t>(id));
+  if (!stmt.step()) return std::nullopt;
+  return read_entry(stmt);
+}
+
+std::uint64_t Journal::last_id() {
+  std::lock_guard lock(read_mutex_);
+  auto stmt = reader_db_->connection.prepare(
+      "SELECT coalesce(max(id), 0) FROM journal", "reading the journal's end");
+  return stmt.step() ? static_cast<std::uint64_t>(stmt.integer(0)) : 0;
+}
+
+RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
+                                           std::uint64_t max_bytes) {
+  std::lock_guard lock(read_mutex_);
+  sql::Connection& db = reader_db_->connection;
+  RetentionReport report;
+  sql::Transaction transaction(db);
+  const std::uint64_t before = count_rows(db).first;
+  if (min_time_us > 0) {
+    auto by_age = db.prepare("DELETE FROM journal WHERE emitted_at_us < ?1",
+                             "removing old events from the journal");
+    by_age.bind(1, min_time_us);
+    by_age.run();
+  }
+  if (max_bytes > 0) {
+    // The newest entries that fit in max_bytes stay; the cut is the id of
+    // the newest entry that no longer fits.
+    auto cut = db.prepare(
+        "SELECT id FROM (SELECT id, sum(length(name) + length(payload)) "
+        "OVER (ORDER BY id DESC) AS total FROM journal) WHERE total > ?1 "
+        "ORDER BY id DESC LIMIT 1",
+        "measuring the journal");
+    cut.bind(1, static_cast<std::int64_t>(max_bytes));
+    if (cut.step()) {
+      const std::int64_t newest_gone = cut.integer(0);
+      auto by_size = db.prepare("DELETE FROM journal WHERE id <= ?1",
+                                "trimming the journal to its size limit");
+      by_size.bind(1, newest_gone);
+      by_size.run();
+    }
+  }
+  const auto [after, oldest] = count_rows(db);
+  report.removed = before - after;
+  report.kept = after;
+  report.oldest_id = oldest;
+  transaction.commit();
+  return report;
+}
+
+}  // namespace eventhost
