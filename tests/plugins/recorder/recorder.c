@@ -5,7 +5,9 @@
  * by the string setting `path`, so a test can read exactly which handler
  * saw which event, in which order. The numeric setting `fail_first` makes
  * the first N handler calls return EH_ERR_FAILED (they are still recorded),
- * for retry and circuit-breaker tests. The action "ping" answers "pong".
+ * for retry and circuit-breaker tests; `sleep_us` makes each call take that
+ * long after recording it (a plugin that lags). The action "ping" answers
+ * "pong".
  *
  * Settings are read with host->get_setting in eh_plugin_configure, which is
  * how a real plugin would do it, and kept in the user data. Handlers take a
@@ -16,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct recorder_state {
   const eh_host_api* host;
   pthread_mutex_t lock;
   char path[4096];
   long fail_first;
+  long sleep_us;
   long calls;
 } recorder_state;
 
@@ -79,9 +83,15 @@ EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx,
       EH_OK) {
     fail_first = (long)strtod(text, NULL);
   }
+  long sleep_us = 0;
+  if (st->host->get_setting(ctx, "sleep_us", text, sizeof text, NULL) ==
+      EH_OK) {
+    sleep_us = (long)strtod(text, NULL);
+  }
   pthread_mutex_lock(&st->lock);
   memcpy(st->path, path, sizeof path);
   st->fail_first = fail_first;
+  st->sleep_us = sleep_us;
   pthread_mutex_unlock(&st->lock);
   return EH_OK;
 }
@@ -109,7 +119,9 @@ static int32_t record(const char* symbol, const eh_event* ev, eh_context* ctx) {
   if (out != NULL && fclose(out) != 0) written = 0;
   const long call = ++st->calls;
   const long fail_first = st->fail_first;
+  const long sleep_us = st->sleep_us;
   pthread_mutex_unlock(&st->lock);
+  if (sleep_us > 0) usleep((useconds_t)sleep_us);
   if (!written) {
     ev->host->set_error(ctx, "recorder: cannot append to the record file");
     return EH_ERR_FAILED;
