@@ -101,6 +101,33 @@ void write_daemon_info(const std::filesystem::path& path,
   std::filesystem::rename(temp, path);  // readers never see half a file
 }
 
+// Reads the live stream's resume from the journal: committed events after
+// `after`, up to `upto`, whose names match the filter.
+auto journal_backfill(Journal& journal) {
+  return [&journal](std::uint64_t after, std::uint64_t upto,
+                    const std::vector<std::string>& filter, std::size_t limit) {
+    journal.flush();  // what was published is committed before it is read
+    std::vector<StreamEvent> out;
+    JournalQuery query;
+    query.after_id = after;
+    query.limit = 1000;
+    for (;;) {
+      const auto page = journal.list(query);
+      for (const JournalEntry& e : page) {
+        if (e.id > upto || out.size() == limit) return out;
+        const bool wanted =
+            filter.empty() ||
+            std::any_of(filter.begin(), filter.end(), [&](const auto& p) {
+              return event_matches(p, e.name);
+            });
+        if (wanted) out.push_back({e.id, e.name, e.payload, e.emitted_at_us});
+      }
+      if (page.size() < query.limit) return out;
+      query.after_id = page.back().id;
+    }
+  };
+}
+
 HostOptions with_hooks(HostOptions host, EventStream& stream,
                        DaemonMetrics& metrics) {
   host.on_emitted = [&stream, &metrics](const Event& e) {
@@ -159,6 +186,10 @@ int run_daemon(const DaemonOptions& options) {
   http.control_socket = control_socket_path(options.host.state_path);
   http.body_limit = options.max_body;
   http.heartbeat = options.heartbeat;
+  // Opened here, before any client can connect, so resumes reach back past
+  // the memory ring, and past a restart, into the durable journal.
+  if (Journal* journal = host.journal())
+    http.backfill = journal_backfill(*journal);
   HttpServer server(
       http, [&router](const HttpRequest& r) { return router.handle(r); },
       stream);

@@ -185,7 +185,9 @@ class SseSession : public Connection,
                                              });
                                            });
     pending_ = ": eventhost live stream\n\n";
-    if (subscriber_->missed_on_resume() > 0) {
+    if (resume && server_.options.backfill) {
+      resume_from_journal(*resume, split_patterns(req.query("events")));
+    } else if (subscriber_->missed_on_resume() > 0) {
       pending_ += sse_event(
           "gap",
           "{\"missed\": " + std::to_string(subscriber_->missed_on_resume()) +
@@ -207,6 +209,38 @@ class SseSession : public Connection,
           self->schedule_heartbeat();
           self->pump();
         });
+  }
+
+  // Sends the journal's events after `after` that the ring could not, then
+  // the ring's, each once and in order. More than kMaxBackfill is a gap:
+  // the client resumes again from the last id it got.
+  void resume_from_journal(std::uint64_t after,
+                           const std::vector<std::string>& filter) {
+    constexpr std::size_t kMaxBackfill = 10000;
+    std::vector<StreamEventPtr> held = subscriber_->take();
+    const std::uint64_t upto = !held.empty() ? held.front()->id - 1
+                               : subscriber_->newest_at_subscribe() != 0
+                                   ? subscriber_->newest_at_subscribe()
+                                   : UINT64_MAX;
+    std::uint64_t last = after;
+    const auto durable =
+        server_.options.backfill(after, upto, filter, kMaxBackfill);
+    for (const StreamEvent& e : durable) {
+      pending_ += format_sse(e);
+      last = e.id;
+    }
+    if (durable.size() == kMaxBackfill) {
+      pending_ += sse_event(
+          "gap", "{\"reason\": \"more than " + std::to_string(kMaxBackfill) +
+                     " events to resume; reconnect with "
+                     "Last-Event-ID " +
+                     std::to_string(last) + " for the rest\"}");
+      finish_after_write_ = true;  // the client comes back for the rest
+      return;
+    }
+    for (const StreamEventPtr& e : held) {
+      if (e->id > last) pending_ += format_sse(*e);
+    }
   }
 
   void go_away() override {

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "http/http_message.h"
+#include "stream/sse.h"
 
 namespace eventhost {
 
@@ -39,6 +40,15 @@ struct HttpServerOptions {
   std::chrono::milliseconds heartbeat{15000};
   // A connection that sends no complete request for this long is closed.
   std::chrono::milliseconds idle_timeout{30000};
+  // For a live-stream resume (Last-Event-ID) that reaches further back than
+  // the memory ring: the durable events after `after`, up to `upto`, that
+  // match `filter` (empty = all), oldest first, at most `limit`. Called on
+  // the server's I/O thread. Optional: without it, a resume is served from
+  // the ring alone and what it lacks is reported as a gap.
+  std::function<std::vector<StreamEvent>(
+      std::uint64_t after, std::uint64_t upto,
+      const std::vector<std::string>& filter, std::size_t limit)>
+      backfill;
 };
 
 // Answers one request. Runs on the server's control thread; exceptions

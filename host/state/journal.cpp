@@ -65,12 +65,16 @@ Journal::~Journal() {
 
 std::uint64_t Journal::append(JournalEntry entry) {
   std::uint64_t ticket;
+  bool was_empty;
   {
     std::lock_guard lock(mutex_);
+    was_empty = queued_.empty();
     queued_.push_back(std::move(entry));
     ticket = ++appended_;
   }
-  wake_writer_.notify_one();
+  // The writer sleeps only when nothing is queued: wake it for the first
+  // entry, not for each one it will find anyway.
+  if (was_empty) wake_writer_.notify_one();
   return ticket;
 }
 

@@ -66,7 +66,6 @@ CREATE TABLE journal (
   level INTEGER NOT NULL,
   emitted_at_us INTEGER NOT NULL
 );
-CREATE INDEX journal_by_time ON journal (emitted_at_us);
 CREATE TABLE cursors (
   plugin_key TEXT PRIMARY KEY NOT NULL,
   event_id INTEGER NOT NULL,

@@ -55,7 +55,8 @@ struct EventStream::Channel {
 
   const std::vector<std::string> filter;
   const std::function<void()> wake;
-  std::uint64_t missed_on_resume = 0;  // set before the Channel is shared
+  std::uint64_t missed_on_resume = 0;     // set before the Channel is shared
+  std::uint64_t newest_at_subscribe = 0;  // likewise
 
   mutable std::mutex mutex;
   std::deque<StreamEventPtr> queue;  // GUARDED_BY(mutex)
@@ -157,6 +158,8 @@ std::shared_ptr<EventStream::Subscriber> EventStream::subscribe(
     if (resume_after) {
       channel->missed_on_resume = hub_->replay(*channel, *resume_after);
     }
+    channel->newest_at_subscribe =
+        hub_->ring.empty() ? hub_->max_evicted_id : hub_->ring.back()->id;
     hub_->channels.push_back(channel);
   }
   return std::shared_ptr<Subscriber>(new Subscriber(hub_, std::move(channel)));
@@ -194,6 +197,10 @@ std::vector<StreamEventPtr> EventStream::Subscriber::take() {
 bool EventStream::Subscriber::overflowed() const {
   std::lock_guard lock(channel_->mutex);
   return channel_->overflowed;
+}
+
+std::uint64_t EventStream::Subscriber::newest_at_subscribe() const {
+  return channel_->newest_at_subscribe;
 }
 
 std::uint64_t EventStream::Subscriber::missed_on_resume() const {

@@ -101,6 +101,10 @@ class EventStream::Subscriber {
   // filter, since their names are gone: with a filter this may over-count,
   // but 0 always means a complete resume.
   std::uint64_t missed_on_resume() const;
+  // The newest event the ring held when this subscriber joined (0 if it
+  // held none): every later event reaches the queue, so a resume from a
+  // durable journal needs nothing newer than this.
+  std::uint64_t newest_at_subscribe() const;
   // Detaches from the stream and drops what is queued. Idempotent; blocks
   // only while a wake call for this subscriber is running.
   void close();

@@ -94,3 +94,45 @@ TEST_CASE("kill -9 while a client posts loses no acknowledged event") {
 }
 
 }  // namespace eventhost::test
+
+namespace eventhost::test {
+
+TEST_CASE(
+    "A live stream resumes from the journal past the memory ring and past a "
+    "restart") {
+  CliSandbox sandbox;
+  std::vector<long> ids;
+  {
+    DaemonProcess daemon(sandbox, {"--stream-ring", "4"});
+    REQUIRE(daemon.ready());
+    for (int i = 0; i < 20; ++i) {
+      ids.push_back(
+          parse(daemon.send("POST", "/api/events", channel_event(i)))["id"]);
+    }
+    // Far behind the 4-event ring: the journal fills in, in order, no gap.
+    StreamReader behind(sandbox,
+                        daemon.url("/api/events/stream?events=channel.*"),
+                        {"-H", "Last-Event-ID: " + std::to_string(ids[1])});
+    REQUIRE(wait_until([&] {
+      return stream_ids(behind.text(), "channel.created").size() == 18;
+    }));
+    CHECK(stream_ids(behind.text(), "channel.created") ==
+          std::vector<long>(ids.begin() + 2, ids.end()));
+    CHECK(behind.text().find("event: gap") == std::string::npos);
+    CHECK(daemon.stop() == 0);
+  }
+  DaemonProcess restarted(sandbox);
+  REQUIRE(restarted.ready());
+  StreamReader after(sandbox,
+                     restarted.url("/api/events/stream?events=channel.*"),
+                     {"-H", "Last-Event-ID: " + std::to_string(ids[16])});
+  REQUIRE(after.wait_for(": eventhost live stream"));
+  const long live =
+      parse(restarted.send("POST", "/api/events", channel_event(99)))["id"];
+  REQUIRE(wait_until(
+      [&] { return stream_ids(after.text(), "channel.created").size() == 4; }));
+  CHECK(stream_ids(after.text(), "channel.created") ==
+        std::vector<long>{ids[17], ids[18], ids[19], live});
+}
+
+}  // namespace eventhost::test

@@ -1,0 +1,97 @@
+// bench_journal -- what the journal costs: events/s through Host::emit to
+// a no-op plugin with the journal off, on (the default: durable against a
+// crash of the process) and on with --durability full (an fsync per
+// batch), measured in one run, each round timed until the last event is
+// both delivered and durable.
+//
+//   build/tests/bench/bench_journal [events-per-round] [rounds] [json-file]
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+
+#include "bench_report.h"
+#include "core/host.h"
+
+namespace fs = std::filesystem;
+using namespace eventhost;
+
+namespace {
+
+struct Scratch {
+  Scratch() {
+    root = fs::temp_directory_path() /
+           ("eh-bench-" + std::to_string(std::random_device{}()));
+    fs::create_directories(root / "plugins");
+    fs::permissions(root, fs::perms(0755));
+    fs::permissions(root / "plugins", fs::perms(0755));
+    const fs::path plugin = root / "plugins" / "noop.so";
+    fs::copy_file(fs::path(EH_TEST_PLUGINS_DIR) / "noop.so", plugin);
+    fs::permissions(plugin, fs::perms(0644));
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    fs::remove_all(root, ignored);
+  }
+  fs::path root;
+};
+
+enum class Mode { kOff, kProcess, kFull };
+
+double round_rate(Mode mode, int events) {
+  Scratch scratch;
+  HostOptions options;
+  options.plugins_dir = scratch.root / "plugins";
+  options.state_path = scratch.root / "state.db";
+  options.threads = 2;
+  options.journal = mode != Mode::kOff;
+  options.durability =
+      mode == Mode::kFull ? Durability::kFull : Durability::kProcess;
+  Host host(options);
+  host.enable("noop");
+  if (!host.start(false).empty())
+    throw std::runtime_error("noop did not start");
+  const CheckedEvent checked = host.check(
+      "channel.created",
+      R"({"channel_id":7,"channel_name":"News HD","channel_number":101})");
+  const double seconds = bench::seconds_of([&] {
+    std::uint64_t ticket = 0;
+    for (int i = 0; i < events; ++i) {
+      ticket = host.emit(checked, Dispatcher::Overflow::kWait).journal_ticket;
+    }
+    if (!host.wait_durable(ticket).empty())
+      throw std::runtime_error("journal failed");
+    if (!host.wait_idle(std::chrono::minutes(5))) {
+      throw std::runtime_error("deliveries did not finish");
+    }
+  });
+  host.stop();
+  return events / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int events = argc > 1 ? std::atoi(argv[1]) : 200000;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::vector<double> off, on, full;
+  for (int r = 0; r < rounds; ++r) {
+    off.push_back(round_rate(Mode::kOff, events));
+    on.push_back(round_rate(Mode::kProcess, events));
+    full.push_back(round_rate(Mode::kFull, events));
+  }
+  const double off_rate = bench::median(off), on_rate = bench::median(on),
+               full_rate = bench::median(full);
+  bench::Report report("events/s through Host::emit to a no-op plugin, " +
+                       std::to_string(events) + " events x " +
+                       std::to_string(rounds) +
+                       " rounds (median), until delivered and durable");
+  report.add({"journal off", off_rate, "events/s", "no durability"});
+  report.add({"journal on (process)", on_rate, "events/s", "survives kill -9"});
+  report.add({"journal on (full)", full_rate, "events/s", "fsync per batch"});
+  report.add({"on / off", on_rate / off_rate, "x", "1.0 = free"});
+  report.add({"full / off", full_rate / off_rate, "x", ""});
+  report.print();
+  if (argc > 3) report.write_json(argv[3]);
+  return 0;
+}
