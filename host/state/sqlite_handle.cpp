@@ -61,8 +61,23 @@ void Connection::fail(const std::string& doing) const {
   if (sqlite3_errcode(db_) == SQLITE_NOTADB) {
     throw Error(ErrorKind::kIo, not_a_state_file_message(path_));
   }
+  const int code = sqlite3_errcode(db_) & 0xff;  // the primary code
+  std::string advice;
+  if (code == SQLITE_CORRUPT) {
+    advice =
+        "; the state file is damaged: restore it from a backup, or "
+        "move it aside (with its -wal and -shm files) to start afresh "
+        "(plugins, settings and the journal are then forgotten)";
+  } else if (code == SQLITE_READONLY || code == SQLITE_PERM ||
+             code == SQLITE_CANTOPEN) {
+    advice =
+        "; eventhost needs to write its state file and the folder it "
+        "is in: check their owner and permissions, or pass --state";
+  } else if (code == SQLITE_FULL) {
+    advice = "; the disk is full: free space, then run the command again";
+  }
   throw Error(ErrorKind::kIo,
-              path_ + ": " + doing + ": " + sqlite3_errmsg(db_));
+              path_ + ": " + doing + ": " + sqlite3_errmsg(db_) + advice);
 }
 
 void Connection::rollback_quietly() noexcept {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <limits>
 #include <map>
 
@@ -241,4 +242,35 @@ TEST_CASE("retention drops old events and keeps the newest within the size") {
       journal.enforce_retention(std::numeric_limits<std::int64_t>::max(), 0);
   CHECK(by_age.kept == 0);
   CHECK(by_age.removed == 10);
+}
+
+TEST_CASE(
+    "a damaged state file is a clear error at start, never an empty journal") {
+  Sandbox box;
+  box.add_test_plugin("recorder.so");
+  {
+    Host host(host_options(box, nullptr));
+    host.configure("recorder", {{"path", box.file("r.log").string()}});
+    host.enable("recorder");
+    REQUIRE(host.start(false).empty());
+    for (int i = 0; i < 500; ++i)
+      host.emit("channel.created", channel_payload(i));
+    host.stop();
+  }
+  {
+    // Overwrite pages in the middle of the file, past the header.
+    std::fstream file(box.state(),
+                      std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096 * 2);
+    const std::string junk(4096 * 6, '\xde');
+    file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const auto session = [&] {
+    Host host(host_options(box, nullptr));
+    host.start(false);
+    JournalQuery all;
+    all.limit = 100000;
+    return host.journal()->list(all).size();
+  };
+  CHECK_THROWS_WITH(session(), Catch::Contains("the state file is damaged"));
 }
