@@ -34,6 +34,12 @@ void DeliveryLedger::finished(const std::string& plugin, std::uint64_t id) {
   if (it != p->second.end()) p->second.erase(it);
 }
 
+void DeliveryLedger::forget(const std::string& plugin) {
+  std::lock_guard lock(mutex_);
+  const auto p = pending_.find(plugin);
+  if (p != pending_.end()) pending_.erase(p);
+}
+
 std::uint64_t DeliveryLedger::cursor(const std::string& plugin) const {
   std::lock_guard lock(mutex_);
   std::uint64_t floor = highest_ + 1;

@@ -28,6 +28,10 @@ class DeliveryLedger {
   void queued(const std::string& plugin, std::uint64_t id);
   void finished(const std::string& plugin, std::uint64_t id);
 
+  // Forgets what was pending for `plugin` (it was disabled: its cursor is
+  // set afresh when it is enabled again).
+  void forget(const std::string& plugin);
+
   // The highest id such that this plugin has finished every event up to
   // it that it takes.
   std::uint64_t cursor(const std::string& plugin) const;

@@ -227,9 +227,14 @@ Host::StopReport Host::stop() {
   const auto runners = dispatcher_->runners();
   // Retries due within the grace still run; later ones stay pending and
   // are delivered again at the next start.
+  const auto deadline =
+      std::chrono::steady_clock::now() + options_.shutdown_grace;
   wait_idle(options_.shutdown_grace);
   if (durability_) durability_->stop();
-  report.clean = dispatcher_->shutdown(options_.shutdown_grace);
+  report.clean = dispatcher_->shutdown(
+      std::max(std::chrono::milliseconds(0),
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   deadline - std::chrono::steady_clock::now())));
   flush_drop_log();
   for (const auto& runner : runners) {
     save_counters(*runner);
@@ -244,11 +249,16 @@ Host::StopReport Host::stop() {
     }
     unload(runner);
   }
-  if (!report.clean) (void)dispatcher_.release();  // its threads are stuck
-  if (durability_) durability_->stop();  // the drops of a stuck shutdown
+  if (journal_) report.journal_error = journal_->flush();
+  if (!report.clean) {
+    // A stuck call may still return and report, or emit: keep what it
+    // would touch alive until the process exits.
+    (void)dispatcher_.release();
+    (void)durability_.release();
+    (void)journal_.release();
+  }
   durability_.reset();
   dispatcher_.reset();
-  if (journal_) report.journal_error = journal_->flush();
   journal_.reset();
   // A stuck call stays in the record: the next start names that plugin.
   if (recorder_ && report.clean) recorder_->mark_clean();

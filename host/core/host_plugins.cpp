@@ -201,6 +201,7 @@ PluginView Host::enable(const std::string& key) {
     }
     save_counters(*retired);
     unload(retired);
+    ledger_.forget(key);
   }
   const std::string failure = load_plugin(view);
   if (!failure.empty()) {
@@ -220,6 +221,7 @@ PluginView Host::disable(const std::string& key) {
     if (auto runner = dispatcher_->remove(key, options_.shutdown_grace)) {
       save_counters(*runner);
       unload(runner);
+      ledger_.forget(key);
     } else if (loaded) {
       spdlog::error(
           "plugin {} is still in a call after {} ms; it gets no "

@@ -274,3 +274,33 @@ TEST_CASE(
   };
   CHECK_THROWS_WITH(session(), Catch::Contains("the state file is damaged"));
 }
+
+TEST_CASE(
+    "a plugin enabled again is owed nothing from while it was off, and its "
+    "cursor moves on") {
+  std::uint64_t last = 0;
+  RecorderHost f(1);
+  for (int i = 0; i < 3; ++i)
+    f.host->emit("channel.created", channel_payload(i));
+  REQUIRE(f.host->wait_idle(kIdleTimeout));
+  f.host->disable("recorder");
+  for (int i = 0; i < 3; ++i)
+    f.host->emit("channel.created", channel_payload(i));
+  f.host->enable("recorder");
+  for (int i = 0; i < 3; ++i) {
+    last = f.host->emit("channel.created", channel_payload(i)).event_id;
+  }
+  REQUIRE(f.host->wait_idle(kIdleTimeout));
+  f.host->stop();
+  CHECK(recorded(f.record()).size() == 6);
+  {
+    StateStore state(f.box.state());
+    CHECK(state.cursors().at("recorder") >= last);
+  }
+  // Nothing is owed, so a restart delivers nothing again.
+  Host again(host_options(f.box, nullptr));
+  REQUIRE(again.start(false).empty());
+  REQUIRE(again.wait_idle(kIdleTimeout));
+  again.stop();
+  CHECK(recorded(f.record()).size() == 6);
+}
