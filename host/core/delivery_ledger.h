@@ -11,10 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace eventhost {
 
@@ -38,11 +41,26 @@ class DeliveryLedger {
   std::uint64_t highest() const;
 
  private:
+  // One plugin's pending ids. Deliveries are queued in id order almost
+  // always, so they go to a sorted deque (no allocation per id, finished
+  // ones leave from the front); the rare older id (a retry, a replay) goes
+  // to a small set.
+  class Pending {
+   public:
+    void add(std::uint64_t id);
+    void remove(std::uint64_t id);
+    bool empty() const { return in_order_.empty() && out_of_order_.empty(); }
+    std::uint64_t min() const;  // REQUIRES(!empty())
+
+   private:
+    std::deque<std::pair<std::uint64_t, std::uint32_t>> in_order_;  // id, n
+    std::multiset<std::uint64_t> out_of_order_;
+  };
+
   mutable std::mutex mutex_;
-  std::uint64_t highest_ = 0;               // GUARDED_BY(mutex_)
-  std::multiset<std::uint64_t> ingesting_;  // GUARDED_BY(mutex_)
-  std::map<std::string, std::multiset<std::uint64_t>, std::less<>>
-      pending_;  // GUARDED_BY(mutex_)
+  std::uint64_t highest_ = 0;             // GUARDED_BY(mutex_)
+  std::vector<std::uint64_t> ingesting_;  // GUARDED_BY(mutex_), per emitter
+  std::map<std::string, Pending, std::less<>> pending_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace eventhost

@@ -140,6 +140,7 @@ std::vector<std::string> Host::retry_dead_letters(
   if (!dispatcher_ || !journal()) {
     throw Error(ErrorKind::kInternal, "retrying dead letters needs a session");
   }
+  journal_->flush();  // a letter of a moment ago finds its event
   std::vector<std::string> problems;
   std::vector<std::int64_t> queued;
   for (const DeadLetter& d :
@@ -182,6 +183,7 @@ std::size_t Host::replay(const std::string& key, const JournalQuery& filter,
                 key + " is not running; enable it, then replay");
   }
   if (!journal()) throw Error(ErrorKind::kRefused, "the journal is off");
+  journal_->flush();  // everything accepted so far can be replayed
   JournalQuery query = filter;
   query.limit = kPage;
   std::size_t count = 0;
