@@ -366,6 +366,31 @@ class Session : public Connection,
     timer_.async_wait([weak = this->weak_from_this()](error_code ec) {
       if (auto self = weak.lock(); self && !ec && !self->busy_) self->close();
     });
+    // The header first: a client that sent "Expect: 100-continue" (curl
+    // does for bodies over 1 MiB) waits for our go-ahead before the body,
+    // and would otherwise stall a second on every such request.
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) {
+          if (ec) return self->on_read(ec);
+          if (!self->expects_continue()) return self->read_body();
+          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          asio::async_write(self->socket_, asio::buffer(kContinue),
+                            [self](error_code wec, std::size_t) {
+                              if (wec) return self->close();
+                              self->read_body();
+                            });
+        });
+  }
+
+  bool expects_continue() const {
+    const auto& header = parser_->get();
+    const auto it = header.find(http::field::expect);
+    return it != header.end() &&
+           boost::beast::iequals(it->value(), "100-continue");
+  }
+
+  void read_body() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = this->shared_from_this()](
                          error_code ec, std::size_t) { self->on_read(ec); });

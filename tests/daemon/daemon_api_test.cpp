@@ -1,6 +1,8 @@
 // End-to-end tests of `eventhost run` as a service: the HTTP API, the
 // token, live control through the CLI's control socket, stats, /metrics
 // and SIGTERM.
+#include <fstream>
+
 #include "daemon_test_support.h"
 
 namespace eventhost::test {
@@ -446,6 +448,32 @@ TEST_CASE("run --safe-mode serves the API with no plugin loaded") {
       world.sandbox.run({"emit", "--safe-mode", "channel.created", "{}"});
   CHECK(refused.status == 5);
   CHECK_THAT(refused.err, Catch::Contains("eventhost run --safe-mode"));
+}
+
+}  // namespace eventhost::test
+
+namespace eventhost::test {
+
+TEST_CASE(
+    "A client that asks to continue before a large body is told to go on") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  const fs::path batch = sandbox.root() / "batch.ndjson";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 2000; ++i) out << channel_event(i) << "\n";
+  }
+  // --expect100-timeout is far above --max-time: without the server's
+  // "100 Continue", curl would give up before sending the body at all.
+  const HttpReply reply = DaemonProcess::curl(
+      {"-D", "-", "--expect100-timeout", "60", "-H", "Expect: 100-continue",
+       "-H", "Authorization: Bearer " + daemon.token(), "-H",
+       "Content-Type: application/x-ndjson", "--data-binary",
+       "@" + batch.string(), daemon.url("/api/events")});
+  CHECK(reply.status == 200);
+  CHECK_THAT(reply.body, Catch::Contains("HTTP/1.1 100 Continue"));
+  CHECK_THAT(reply.body, Catch::Contains("\"accepted\":2000"));
 }
 
 }  // namespace eventhost::test
