@@ -1,5 +1,6 @@
 // ApiRouter: the route table, authorization, and the read-only routes.
-// Events ingest is in api_events.cpp, plugins and level in api_plugins.cpp.
+// Events ingest is in api_events.cpp, plugins and level in api_plugins.cpp,
+// the journal, dead letters and replay in api_journal.cpp.
 #include "api/api_router.h"
 
 #include <spdlog/spdlog.h>
@@ -95,12 +96,24 @@ HttpResponse ApiRouter::route(const HttpRequest& req) {
   if (path == plugins_prefix || path.rfind(plugins_prefix + "/", 0) == 0) {
     return plugins(req, path.substr(plugins_prefix.size()));
   }
+  const auto under = [&](const std::string& prefix) {
+    return path == prefix || path.rfind(prefix + "/", 0) == 0;
+  };
+  if (under("/api/journal")) {
+    return journal(req, path.substr(std::string("/api/journal").size()));
+  }
+  if (under("/api/deadletters")) {
+    return dead_letters(req,
+                        path.substr(std::string("/api/deadletters").size()));
+  }
+  if (path == "/api/replay") return replay(req);
   return error_response(
       404, ErrorKind::kNotFound,
       "no route " + path +
           "; the API has /api/events, /api/events/stream, "
           "/api/events/stats, /api/events/catalogue, /api/plugins, "
-          "/api/level, /metrics, /healthz and /readyz");
+          "/api/level, /api/journal, /api/deadletters, /api/replay, "
+          "/metrics, /healthz and /readyz");
 }
 
 HttpResponse ApiRouter::stats() const {

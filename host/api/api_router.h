@@ -59,6 +59,12 @@ class ApiRouter {
   HttpResponse readiness() const;
   HttpResponse plugins(const HttpRequest& request, const std::string& rest);
   HttpResponse level(const HttpRequest& request);
+  // api_journal.cpp: /api/journal[/ID], /api/deadletters[/retry|/drop] and
+  // /api/replay; `rest` is the path after the prefix.
+  HttpResponse journal(const HttpRequest& request, const std::string& rest);
+  HttpResponse dead_letters(const HttpRequest& request,
+                            const std::string& rest);
+  HttpResponse replay(const HttpRequest& request);
   bool authorized(const HttpRequest& request) const;
 
   Host& host_;

@@ -47,6 +47,9 @@ std::vector<Command> emit_commands();
 std::vector<Command> events_commands();
 std::vector<Command> level_commands();
 std::vector<Command> run_commands();
+std::vector<Command> journal_commands();
+std::vector<Command> deadletters_commands();
+std::vector<Command> replay_commands();
 
 // Runs the eventhost command line; returns the process exit status.
 int run_command_line(int argc, char** argv);

@@ -19,9 +19,10 @@ namespace {
 
 std::vector<Command> all_commands() {
   std::vector<Command> all;
-  for (auto family : {plugins_commands, plugins_session_commands,
-                      plugins_authoring_commands, emit_commands,
-                      events_commands, level_commands, run_commands}) {
+  for (auto family :
+       {plugins_commands, plugins_session_commands, plugins_authoring_commands,
+        emit_commands, events_commands, level_commands, journal_commands,
+        deadletters_commands, replay_commands, run_commands}) {
     for (Command& c : family()) all.push_back(std::move(c));
   }
   return all;
@@ -144,6 +145,8 @@ void print_global_help(const std::vector<Command>& all) {
          "  eventhost plugins enable recorder\n"
          "  eventhost emit channel.created '{\"channel_id\": 7}'\n"
          "  eventhost level set CRITICAL\n"
+         "  eventhost journal list --since 1h\n"
+         "  eventhost deadletters retry --all\n"
          "  eventhost run --listen 127.0.0.1:8080\n\n"
       << global_options_description()
       << "  --version             print the host and plugin ABI versions\n\n"
