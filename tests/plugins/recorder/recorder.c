@@ -6,8 +6,9 @@
  * saw which event, in which order. The numeric setting `fail_first` makes
  * the first N handler calls return EH_ERR_FAILED (they are still recorded),
  * for retry and circuit-breaker tests; `sleep_us` makes each call take that
- * long after recording it (a plugin that lags). The action "ping" answers
- * "pong".
+ * long after recording it (a plugin that lags); `attempts` ends each
+ * line with " attempt=N" (the delivery's attempt, for redelivery tests).
+ * The action "ping" answers "pong".
  *
  * Settings are read with host->get_setting in eh_plugin_configure, which is
  * how a real plugin would do it, and kept in the user data. Handlers take a
@@ -26,6 +27,7 @@ typedef struct recorder_state {
   char path[4096];
   long fail_first;
   long sleep_us;
+  int record_attempt;
   long calls;
 } recorder_state;
 
@@ -88,10 +90,16 @@ EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx,
       EH_OK) {
     sleep_us = (long)strtod(text, NULL);
   }
+  int record_attempt = 0;
+  if (st->host->get_setting(ctx, "attempts", text, sizeof text, NULL) ==
+      EH_OK) {
+    record_attempt = strcmp(text, "true") == 0;
+  }
   pthread_mutex_lock(&st->lock);
   memcpy(st->path, path, sizeof path);
   st->fail_first = fail_first;
   st->sleep_us = sleep_us;
+  st->record_attempt = record_attempt;
   pthread_mutex_unlock(&st->lock);
   return EH_OK;
 }
@@ -114,8 +122,12 @@ static int32_t record(const char* symbol, const eh_event* ev, eh_context* ctx) {
   pthread_mutex_lock(&st->lock);
   FILE* out = fopen(st->path, "a");
   int written =
-      out != NULL && fprintf(out, "%s %llu %s\n", symbol,
+      out != NULL && fprintf(out, "%s %llu %s", symbol,
                              (unsigned long long)ev->id, ev->name) > 0;
+  if (written && st->record_attempt) {
+    written = fprintf(out, " attempt=%u", (unsigned)ev->attempt) > 0;
+  }
+  if (written) written = fputc('\n', out) != EOF;
   if (out != NULL && fclose(out) != 0) written = 0;
   const long call = ++st->calls;
   const long fail_first = st->fail_first;
