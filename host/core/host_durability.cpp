@@ -142,7 +142,6 @@ std::vector<std::string> Host::retry_dead_letters(
   }
   journal_->flush();  // a letter of a moment ago finds its event
   std::vector<std::string> problems;
-  std::vector<std::int64_t> queued;
   for (const DeadLetter& d :
        select_letters(state_->dead_letters(plugin), ids)) {
     const auto entry = journal_->get(d.event_id);
@@ -152,16 +151,26 @@ std::vector<std::string> Host::retry_dead_letters(
                          " is no longer in the journal (retention)");
       continue;
     }
+    const auto runner = dispatcher_->find(d.plugin_key);
+    if (!runner || runner->tripped() || !runner->target(entry->name)) {
+      problems.push_back(
+          "dead letter " + std::to_string(d.id) + ": " + d.plugin_key +
+          (runner && !runner->tripped()
+               ? " no longer handles " + entry->name + "; drop it"
+               : " is not running; enable it, then retry"));
+      continue;
+    }
+    // Removed before it is queued: if the delivery fails again, the dead
+    // letter it makes (same plugin and event) must not be the row removed.
+    state_->remove_dead_letters({d.id});
     if (!dispatcher_->deliver_to(d.plugin_key, event_of(*entry), d.attempts + 1,
                                  Dispatcher::Overflow::kWait)) {
+      state_->add_dead_letter(d);  // it stopped meanwhile: keep the letter
       problems.push_back("dead letter " + std::to_string(d.id) + ": " +
                          d.plugin_key +
                          " is not running; enable it, then retry");
-      continue;
     }
-    queued.push_back(d.id);
   }
-  state_->remove_dead_letters(queued);
   return problems;
 }
 

@@ -302,3 +302,28 @@ TEST_CASE("replay delivers exactly the events after --since again") {
   CHECK(stopped.status == 5);
   CHECK_THAT(stopped.err, Catch::Contains("recorder is not running"));
 }
+
+TEST_CASE("a retried dead letter that fails again is a dead letter again") {
+  CliSandbox sandbox;
+  const fs::path record = recorder_failing(sandbox, 1000000);
+  std::string batch;
+  for (int i = 0; i < 200; ++i) {
+    batch += R"({"event": "channel.created", "data": {"channel_id": )" +
+             std::to_string(i) + "}}\n";
+  }
+  const CliRun emitted =
+      sandbox.run({"--breaker-threshold", "0", "emit", "--ndjson", "-"}, batch);
+  REQUIRE(emitted.status == 6);
+  REQUIRE(json_of(sandbox.run({"deadletters", "list", "--json"})).size() ==
+          200);
+
+  // Still failing: every letter is delivered (and fails) once more.
+  const CliRun retried = sandbox.run(
+      {"--breaker-threshold", "0", "deadletters", "retry", "--all"});
+  INFO(retried.err);
+  CHECK(retried.status == 0);
+  CHECK(lines_of(read_text(record)).size() == 400);
+  const auto again = json_of(sandbox.run({"deadletters", "list", "--json"}));
+  CHECK(again.size() == 200);
+  for (const auto& letter : again) CHECK(letter["attempts"] == 2);
+}
