@@ -51,7 +51,30 @@ void DurabilityService::dead_letter(DeadLetter letter) {
 
 bool DurabilityService::idle() {
   std::lock_guard lock(mutex_);
-  return retries_.empty() && letters_.empty() && in_hand_ == 0;
+  return retries_.empty() && letters_.empty() && resolved_.empty() &&
+         in_hand_ == 0;
+}
+
+void DurabilityService::resolve(const std::string& key,
+                                std::uint64_t event_id) {
+  {
+    std::lock_guard lock(mutex_);
+    resolved_.emplace_back(key, event_id);
+  }
+  cv_.notify_one();
+}
+
+void DurabilityService::remove_resolved(
+    std::vector<std::pair<std::string, std::uint64_t>>& resolved) {
+  for (const auto& [key, id] : resolved) {
+    try {
+      state_.remove_dead_letter(key, id);
+    } catch (const Error& e) {
+      spdlog::error("could not clear the dead letter of {} for event {}: {}",
+                    key, id, e.what());
+    }
+  }
+  resolved.clear();
 }
 
 void DurabilityService::stop() {
@@ -63,11 +86,14 @@ void DurabilityService::stop() {
   cv_.notify_one();
   thread_.join();
   std::vector<DeadLetter> letters;
+  std::vector<std::pair<std::string, std::uint64_t>> resolved;
   {
     std::lock_guard lock(mutex_);
     letters.swap(letters_);
+    resolved.swap(resolved_);
   }
   write_dead_letters(letters);
+  remove_resolved(resolved);
   checkpoint();
 }
 
@@ -75,12 +101,13 @@ void DurabilityService::loop() {
   for (;;) {
     std::vector<Retry> due;
     std::vector<DeadLetter> letters;
+    std::vector<std::pair<std::string, std::uint64_t>> resolved;
     {
       std::unique_lock lock(mutex_);
       auto wake = Clock::now() + kCheckpointEvery;
       if (!retries_.empty()) wake = std::min(wake, retries_.top().due);
       cv_.wait_until(lock, wake, [&] {
-        return stopping_ || !letters_.empty() ||
+        return stopping_ || !letters_.empty() || !resolved_.empty() ||
                (!retries_.empty() && retries_.top().due <= Clock::now());
       });
       if (stopping_) return;
@@ -89,10 +116,12 @@ void DurabilityService::loop() {
         retries_.pop();
       }
       letters.swap(letters_);
-      in_hand_ = due.size() + letters.size();
+      resolved.swap(resolved_);
+      in_hand_ = due.size() + letters.size() + resolved.size();
     }
     fire_due_retries(due);
     write_dead_letters(letters);
+    remove_resolved(resolved);
     {
       std::lock_guard lock(mutex_);
       in_hand_ = 0;

@@ -49,6 +49,9 @@ class DurabilityService {
                    std::uint32_t attempt, std::chrono::milliseconds delay);
   // Records `letter` (the event stays pending until it is written).
   void dead_letter(DeadLetter letter);
+  // Removes the dead letter of `key` for `event_id`, if any (its retry
+  // succeeded).
+  void resolve(const std::string& key, std::uint64_t event_id);
   // Writes what is queued and saves the cursors now. Retries not yet due
   // stay pending: their events are delivered again after a restart.
   void stop();
@@ -73,6 +76,8 @@ class DurabilityService {
   void loop();
   void fire_due_retries(std::vector<Retry>& due);
   void write_dead_letters(std::vector<DeadLetter>& letters);
+  void remove_resolved(
+      std::vector<std::pair<std::string, std::uint64_t>>& resolved);
   void checkpoint();
 
   Dispatcher& dispatcher_;
@@ -86,7 +91,9 @@ class DurabilityService {
   std::priority_queue<Retry, std::vector<Retry>, std::greater<>>
       retries_;                      // GUARDED_BY(mutex_)
   std::vector<DeadLetter> letters_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;            // GUARDED_BY(mutex_)
+  std::vector<std::pair<std::string, std::uint64_t>>
+      resolved_;             // GUARDED_BY(mutex_)
+  bool stopping_ = false;    // GUARDED_BY(mutex_)
   std::size_t in_hand_ = 0;  // GUARDED_BY(mutex_): popped, not yet handed over
 
   std::map<std::string, std::uint64_t> saved_;  // service thread only

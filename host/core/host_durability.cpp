@@ -92,6 +92,8 @@ void Host::settle(const DeliveryResult& r) {
   if (!durability_ || !r.event) return;
   if (r.outcome == Outcome::kOk) {
     ledger_.finished(r.plugin_key, r.event_id);
+    // A delivery again may be the retry of a dead letter: it is done now.
+    if (r.attempt > 1) durability_->resolve(r.plugin_key, r.event_id);
     return;
   }
   const auto runner = dispatcher_->find(r.plugin_key);
@@ -160,12 +162,11 @@ std::vector<std::string> Host::retry_dead_letters(
                : " is not running; enable it, then retry"));
       continue;
     }
-    // Removed before it is queued: if the delivery fails again, the dead
-    // letter it makes (same plugin and event) must not be the row removed.
-    state_->remove_dead_letters({d.id});
+    // The letter stays until the delivery succeeds (settle() resolves it):
+    // a crash meanwhile leaves it for the next retry, and a failure again
+    // updates it in place.
     if (!dispatcher_->deliver_to(d.plugin_key, event_of(*entry), d.attempts + 1,
                                  Dispatcher::Overflow::kWait)) {
-      state_->add_dead_letter(d);  // it stopped meanwhile: keep the letter
       problems.push_back("dead letter " + std::to_string(d.id) + ": " +
                          d.plugin_key +
                          " is not running; enable it, then retry");

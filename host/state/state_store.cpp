@@ -328,6 +328,16 @@ void StateStore::remove_dead_letters(const std::vector<std::int64_t>& ids) {
   transaction.commit();
 }
 
+void StateStore::remove_dead_letter(const std::string& plugin,
+                                    std::uint64_t event_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = db_->connection.prepare(
+      "DELETE FROM dead_letters WHERE plugin_key = ?1 AND event_id = ?2",
+      "clearing a dead letter of plugin '" + plugin + "'");
+  stmt.bind(1, plugin).bind(2, to_sql_integer(event_id, "event id"));
+  stmt.run();
+}
+
 std::uint64_t StateStore::reserve_event_ids(std::uint64_t count) {
   if (count == 0) {
     throw Error(ErrorKind::kUsage,

@@ -100,6 +100,7 @@ class StateStore {
   void add_dead_letter(const DeadLetter& letter);
   std::vector<DeadLetter> dead_letters(const std::string& plugin = "");
   void remove_dead_letters(const std::vector<std::int64_t>& ids);
+  void remove_dead_letter(const std::string& plugin, std::uint64_t event_id);
 
   // Reserves `count` consecutive event ids and returns the first. Ids are
   // unique and increasing across runs of every process using this file.
