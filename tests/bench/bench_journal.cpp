@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "bench_report.h"
+#include "bench_scratch.h"
 #include "core/host.h"
 
 namespace fs = std::filesystem;
@@ -18,28 +19,10 @@ using namespace eventhost;
 
 namespace {
 
-struct Scratch {
-  Scratch() {
-    root = fs::temp_directory_path() /
-           ("eh-bench-" + std::to_string(std::random_device{}()));
-    fs::create_directories(root / "plugins");
-    fs::permissions(root, fs::perms(0755));
-    fs::permissions(root / "plugins", fs::perms(0755));
-    const fs::path plugin = root / "plugins" / "noop.so";
-    fs::copy_file(fs::path(EH_TEST_PLUGINS_DIR) / "noop.so", plugin);
-    fs::permissions(plugin, fs::perms(0644));
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(root, ignored);
-  }
-  fs::path root;
-};
-
 enum class Mode { kOff, kProcess, kFull };
 
 double round_rate(Mode mode, int events) {
-  Scratch scratch;
+  bench::Scratch scratch;
   HostOptions options;
   options.plugins_dir = scratch.root / "plugins";
   options.state_path = scratch.root / "state.db";

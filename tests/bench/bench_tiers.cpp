@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "bench_report.h"
+#include "bench_scratch.h"
 #include "core/host.h"
 
 namespace fs = std::filesystem;
@@ -24,30 +25,11 @@ using namespace eventhost;
 
 namespace {
 
-// A scratch folder with the noop plugin in it, removed afterwards.
-struct Scratch {
-  Scratch() {
-    root = fs::temp_directory_path() /
-           ("eh-bench-" + std::to_string(std::random_device{}()));
-    fs::create_directories(root / "plugins");
-    fs::permissions(root, fs::perms(0755));
-    fs::permissions(root / "plugins", fs::perms(0755));
-    const fs::path plugin = root / "plugins" / "noop.so";
-    fs::copy_file(fs::path(EH_TEST_PLUGINS_DIR) / "noop.so", plugin);
-    fs::permissions(plugin, fs::perms(0644));
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(root, ignored);
-  }
-  fs::path root;
-};
-
 // Deliveries per second for one round of `events` in `tier`. With
 // `prechecked`, the catalogue and payload checks run once, not per event,
 // so the figure is the delivery path's alone.
 double round_rate(const char* tier, int events, bool prechecked) {
-  Scratch scratch;
+  bench::Scratch scratch;
   HostOptions options;
   options.plugins_dir = scratch.root / "plugins";
   options.state_path = scratch.root / "state.db";
