@@ -3,8 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "cli/exit_codes.h"
 #include "state/state_store.h"
@@ -23,6 +26,21 @@ std::string pick(const po::variables_map& vm, const char* option,
   if (vm.count(option)) return vm[option].as<std::string>();
   if (const char* value = env_or_null(env)) return value;
   return fallback;
+}
+
+// "7d", "12h", "30m", "45s" or "0" into seconds; nullopt if not that.
+std::optional<std::uint64_t> with_unit(
+    const std::string& text, const std::string& units,
+    const std::vector<std::uint64_t>& scale) {
+  if (text == "0") return 0;
+  if (text.size() < 2) return std::nullopt;
+  const auto unit = units.find(static_cast<char>(std::tolower(text.back())));
+  const std::string digits = text.substr(0, text.size() - 1);
+  if (unit == std::string::npos || digits.size() > 12 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(digits) * scale[unit];
 }
 
 }  // namespace
@@ -64,8 +82,15 @@ po::options_description global_options_description() {
       "durability", po::value<std::string>()->value_name("MODE"),
       "process: an accepted event survives a crash of eventhost (kill -9); "
       "full: also a power cut (fsync per journal batch) (env "
-      "EVENTHOST_DURABILITY; default process)")("json",
-                                                "print results as JSON")(
+      "EVENTHOST_DURABILITY; default process)")(
+      "journal-max-age", po::value<std::string>()->value_name("AGE"),
+      "journal events older than this are removed, e.g. 12h, 7d; 0 keeps "
+      "them (env EVENTHOST_JOURNAL_MAX_AGE; default 7d)")(
+      "journal-max-bytes", po::value<std::string>()->value_name("SIZE"),
+      "the oldest journal events go beyond this many bytes of names and "
+      "payloads, e.g. 500M, 2G; 0 = no limit (env "
+      "EVENTHOST_JOURNAL_MAX_BYTES; default 256M)")("json",
+                                                    "print results as JSON")(
       "safe-mode",
       "load no plugin in this run; enabled plugins stay enabled (use it "
       "after a plugin crashed the host)")("help,h",
@@ -105,6 +130,27 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
         "--durability must be process or full, got '" + durability + "'");
   }
   g.full_durability = durability == "full";
+  const std::string age =
+      pick(vm, "journal-max-age", "EVENTHOST_JOURNAL_MAX_AGE", "7d");
+  const auto seconds = with_unit(age, "smhd", {1, 60, 3600, 86400});
+  if (!seconds) {
+    throw Error(ErrorKind::kUsage,
+                "--journal-max-age takes an age like 12h "
+                "or 7d (s, m, h, d), or 0, got '" +
+                    age + "'");
+  }
+  g.journal_max_age = std::chrono::seconds(*seconds);
+  const std::string size =
+      pick(vm, "journal-max-bytes", "EVENTHOST_JOURNAL_MAX_BYTES", "256M");
+  const auto bytes =
+      with_unit(size, "kmg", {1ull << 10, 1ull << 20, 1ull << 30});
+  if (!bytes) {
+    throw Error(ErrorKind::kUsage,
+                "--journal-max-bytes takes a size like 500M "
+                "or 2G (K, M, G), or 0, got '" +
+                    size + "'");
+  }
+  g.journal_max_bytes = *bytes;
   g.json = vm.count("json") > 0;
   g.safe_mode = vm.count("safe-mode") > 0;
   if (spdlog::level::from_str(g.log_level) == spdlog::level::off &&
@@ -133,6 +179,8 @@ HostOptions host_options(const GlobalOptions& globals,
   options.retry_attempts = globals.retry_attempts;
   options.durability =
       globals.full_durability ? Durability::kFull : Durability::kProcess;
+  options.retention.max_age = globals.journal_max_age;
+  options.retention.max_bytes = globals.journal_max_bytes;
   options.observer = std::move(observer);
   options.safe_mode = globals.safe_mode;
   return options;

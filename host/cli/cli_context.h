@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -31,6 +32,8 @@ struct GlobalOptions {
   std::uint32_t breaker_threshold = 5;
   std::uint32_t retry_attempts = 3;  // deliveries in all for a failing event
   bool full_durability = false;      // fsync each journal batch
+  std::chrono::seconds journal_max_age{7 * 24 * 3600};  // 0 = no age limit
+  std::uint64_t journal_max_bytes = 256ull << 20;       // 0 = no size limit
   bool json = false;
   bool safe_mode = false;  // sessions load no plugin (--safe-mode)
 };

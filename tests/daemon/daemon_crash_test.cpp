@@ -136,3 +136,34 @@ TEST_CASE(
 }
 
 }  // namespace eventhost::test
+
+namespace eventhost::test {
+
+TEST_CASE("The daemon enforces journal retention by size in the background") {
+  CliSandbox sandbox;
+  std::string lines;
+  for (int i = 0; i < 200; ++i) lines += channel_event(i) + "\n";
+  REQUIRE(sandbox.run({"emit", "--ndjson", "-"}, lines).status == 0);
+  const auto count = [&](const DaemonProcess& d) {
+    return parse(d.get("/api/journal?limit=1000"))["entries"].size();
+  };
+  DaemonProcess daemon(sandbox, {"--journal-max-bytes", "2K"});
+  REQUIRE(daemon.ready());
+  // Each entry is ~40 bytes of name and payload: 2 KiB keeps about 50.
+  REQUIRE(wait_until([&] { return count(daemon) < 100; }));
+  const json entries = parse(daemon.get("/api/journal?limit=1000"))["entries"];
+  CHECK(entries.size() > 10);
+  // What is kept is the newest: the last channel event sent is still there,
+  // the first is gone.
+  const auto has_channel = [&](int id) {
+    return std::any_of(entries.begin(), entries.end(), [&](const json& e) {
+      return e["event"] == "channel.created" &&
+             e["payload"]["channel_id"] == id;
+    });
+  };
+  CHECK(has_channel(199));
+  CHECK_FALSE(has_channel(0));
+  CHECK_THAT(daemon.log(), Catch::Contains("journal retention removed"));
+}
+
+}  // namespace eventhost::test
