@@ -1,17 +1,15 @@
-// bench_journal -- what the journal costs: events/s through Host::emit to
+// Suite "journal" -- what the journal costs: events/s through Host::emit to
 // a no-op plugin with the journal off, on (the default: durable against a
 // crash of the process) and on with --durability full (an fsync per
 // batch), measured in one run, each round timed until the last event is
 // both delivered and durable.
-//
-//   build/tests/bench/bench_journal [events-per-round] [rounds] [json-file]
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
 
-#include "bench_report.h"
 #include "bench_scratch.h"
+#include "bench_suite.h"
 #include "core/host.h"
 
 namespace fs = std::filesystem;
@@ -52,11 +50,9 @@ double round_rate(Mode mode, int events) {
   return events / seconds;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const int events = argc > 1 ? std::atoi(argv[1]) : 200000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+void run_journal(const bench::Config& config, bench::Report& report) {
+  const int events = config.scaled(200000);
+  const int rounds = config.rounds(5);
   std::vector<double> off, on, full;
   for (int r = 0; r < rounds; ++r) {
     off.push_back(round_rate(Mode::kOff, events));
@@ -65,16 +61,17 @@ int main(int argc, char** argv) {
   }
   const double off_rate = bench::median(off), on_rate = bench::median(on),
                full_rate = bench::median(full);
-  bench::Report report("events/s through Host::emit to a no-op plugin, " +
-                       std::to_string(events) + " events x " +
-                       std::to_string(rounds) +
-                       " rounds (median), until delivered and durable");
   report.add({"journal off", off_rate, "events/s", "no durability"});
-  report.add({"journal on (process)", on_rate, "events/s", "survives kill -9"});
+  report.add({"journal on (process)", on_rate, "events/s",
+              "survives kill -9; target >= 200k/s"});
   report.add({"journal on (full)", full_rate, "events/s", "fsync per batch"});
   report.add({"on / off", on_rate / off_rate, "x", "1.0 = free"});
   report.add({"full / off", full_rate / off_rate, "x", ""});
-  report.print();
-  if (argc > 3) report.write_json(argv[3]);
-  return 0;
 }
+
+}  // namespace
+
+EH_BENCH_SUITE(50, "journal",
+               "events/s through Host::emit to a no-op plugin until delivered "
+               "and durable, 200k events x 5 rounds (median)",
+               run_journal);

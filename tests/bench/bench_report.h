@@ -1,14 +1,13 @@
-// A small reporting helper for the benchmarks: rows of named figures
-// printed as one aligned table, and optionally written as JSON, so every
-// benchmark reports the same way. Ratios are computed within one run,
-// because these machines are shared and absolute figures drift.
+// The benchmarks' shared reporting: rows of named figures, grouped by the
+// suite that measured them, printed as one aligned table and written as
+// JSON, so every benchmark reports the same way. Ratios are computed within
+// one run, because these machines are shared and absolute figures drift.
+//
+// Thread-safety: a Report is filled by one thread at a time.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,41 +17,30 @@ struct Row {
   std::string name;
   double value = 0;
   std::string unit;
-  std::string note;
+  std::string note;  // what it is measured against, the target, ...
 };
 
 class Report {
  public:
-  explicit Report(std::string title) : title_(std::move(title)) {}
-  void add(Row row) { rows_.push_back(std::move(row)); }
+  // Rows added from now on belong to `suite`.
+  void begin_suite(std::string suite, std::string description);
+  void add(Row row);
+  // A suite that could not run: printed and counted, never a number.
+  void fail(const std::string& what);
+  bool failed() const { return !failures_.empty(); }
 
-  void print() const {
-    std::size_t width = 4;
-    for (const Row& r : rows_) width = std::max(width, r.name.size());
-    std::printf("\n%s\n", title_.c_str());
-    std::printf("%-*s  %14s  %-10s  %s\n", static_cast<int>(width), "what",
-                "value", "unit", "note");
-    for (const Row& r : rows_) {
-      std::printf("%-*s  %14.2f  %-10s  %s\n", static_cast<int>(width),
-                  r.name.c_str(), r.value, r.unit.c_str(), r.note.c_str());
-    }
-  }
-
-  void write_json(const std::string& path) const {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const Row& r : rows_) {
-      rows.push_back({{"name", r.name},
-                      {"value", r.value},
-                      {"unit", r.unit},
-                      {"note", r.note}});
-    }
-    std::ofstream(path)
-        << nlohmann::json{{"title", title_}, {"rows", rows}}.dump(2) << "\n";
-  }
+  void print() const;
+  // Writes every row, with the machine it ran on, to `path`. Returns false
+  // (and says why on stderr) if the file could not be written.
+  bool write_json(const std::string& path) const;
 
  private:
-  std::string title_;
-  std::vector<Row> rows_;
+  struct Suite {
+    std::string name, description;
+    std::vector<Row> rows;
+  };
+  std::vector<Suite> suites_;
+  std::vector<std::string> failures_;
 };
 
 // Seconds `fn` takes, on the steady clock.
@@ -68,6 +56,13 @@ double seconds_of(Fn&& fn) {
 inline double median(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
   return samples.empty() ? 0 : samples[samples.size() / 2];
+}
+
+// The q-quantile (0..1) of `sorted` samples, nearest rank.
+inline double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(q * (sorted.size() - 1) + 0.5);
+  return sorted[std::min(rank, sorted.size() - 1)];
 }
 
 }  // namespace eventhost::bench

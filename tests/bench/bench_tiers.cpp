@@ -1,4 +1,4 @@
-// bench_tiers -- deliveries per second to a no-op plugin in the process
+// Suite "tiers" -- deliveries per second to a no-op plugin in the process
 // tier versus the thread tier, measured in one run.
 //
 // Each round starts a Host on a fresh state with the noop plugin in one
@@ -7,8 +7,6 @@
 // delivery finished. Rounds alternate between the tiers so that a noisy
 // neighbour hurts both alike; the median of each is reported with the
 // ratio.
-//
-//   build/tests/bench/bench_tiers [events-per-round] [rounds] [json-file]
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,8 +14,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "bench_report.h"
 #include "bench_scratch.h"
+#include "bench_suite.h"
 #include "core/host.h"
 
 namespace fs = std::filesystem;
@@ -64,15 +62,9 @@ double round_rate(const char* tier, int events, bool prechecked) {
   return events / seconds;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const int events = argc > 1 ? std::atoi(argv[1]) : 200000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  bench::Report report("deliveries/s to a no-op plugin, " +
-                       std::to_string(events) + " events x " +
-                       std::to_string(rounds) +
-                       " rounds, 2 pool threads (median)");
+void run_tiers(const bench::Config& config, bench::Report& report) {
+  const int events = config.scaled(200000);
+  const int rounds = config.rounds(5);
   for (const bool prechecked : {false, true}) {
     std::vector<double> thread_rates, process_rates;
     for (int r = 0; r < rounds; ++r) {
@@ -89,7 +81,11 @@ int main(int argc, char** argv) {
     report.add({how + "thread / process", thread_rate / process_rate, "x",
                 "target: within 4x"});
   }
-  report.print();
-  if (argc > 3) report.write_json(argv[3]);
-  return 0;
 }
+
+}  // namespace
+
+EH_BENCH_SUITE(70, "tiers",
+               "no-op plugin in the process tier vs the thread tier, "
+               "200k events x 5 rounds, 2 threads (median)",
+               run_tiers);
