@@ -61,7 +61,7 @@ void print_text(const EmitOutcome& outcome, EventLevel configured,
     const std::string tries =
         r.attempt > 1 ? " (attempt " + std::to_string(r.attempt) + ")" : "";
     table.add_row(
-        {to_string(r.outcome), r.plugin_key, r.symbol,
+        {to_string(r.outcome), r.plugin_key, r.symbol(),
          (r.outcome == Outcome::kOk ? duration_text(r.duration) : r.message) +
              tries});
   }
@@ -78,7 +78,7 @@ nlohmann::json outcome_json(const EmitOutcome& outcome,
   nlohmann::json deliveries = nlohmann::json::array();
   for (const DeliveryResult& r : results) {
     deliveries.push_back({{"plugin", r.plugin_key},
-                          {"symbol", r.symbol},
+                          {"symbol", r.symbol()},
                           {"outcome", to_string(r.outcome)},
                           {"code", r.code},
                           {"message", r.message},

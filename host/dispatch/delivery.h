@@ -31,13 +31,17 @@ struct DeliveryResult {
   std::string plugin_key;
   std::uint64_t event_id = 0;
   std::string event_name;
-  std::string symbol;  // the function called ("on_channel_created")
+  bool catch_all = false;  // called eh_on_any_event, not its on_<...>
   Outcome outcome = Outcome::kOk;
   std::int32_t code = 0;  // the handler's return code
   std::string message;    // set_error text, exception text or drop reason
   std::chrono::nanoseconds duration{0};
-  EventPtr event;            // what was (or was not) delivered
+  EventPtr event;             // what was (or was not) delivered
   std::uint32_t attempt = 1;  // 1 for the first delivery
+
+  // The function called ("on_channel_created", "eh_on_any_event"). Built
+  // on demand: most results are never printed.
+  std::string symbol() const;
 };
 
 }  // namespace eventhost

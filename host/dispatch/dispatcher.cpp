@@ -97,12 +97,12 @@ void Dispatcher::invalidate_routes() {
 // Retries a push into a full queue until there is room, the runner stops
 // accepting, or twice its time budget has passed.
 bool Dispatcher::push_waiting(PluginRunner& runner, Work& work,
-                              std::string* why) {
+                              std::string* why, bool* wake) {
   const auto deadline =
       std::chrono::steady_clock::now() + 2 * runner.config().timeout;
   while (runner.accepting() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(100));
-    if (runner.try_push(work, why)) return true;
+    if (runner.try_push(work, why, wake)) return true;
   }
   return false;
 }
@@ -112,7 +112,7 @@ Dispatcher::Fanout Dispatcher::dispatch(const EventPtr& event,
   Fanout fanout;
   const auto routes = routes_for(event->name);
   for (const Route& route : *routes) {
-    queue(route.runner, Work{event, route.handler, route.catch_all, {}, 1},
+    queue(route.runner, Work{event, route.handler, route.catch_all, nullptr, 1},
           overflow, &fanout);
   }
   return fanout;
@@ -125,7 +125,8 @@ bool Dispatcher::deliver_to(const std::string& key, const EventPtr& event,
   const auto target = runner->target(event->name);
   if (!target) return false;
   Fanout fanout;
-  queue(runner, Work{event, target->handler, target->catch_all, {}, attempt},
+  queue(runner,
+        Work{event, target->handler, target->catch_all, nullptr, attempt},
         overflow, &fanout);
   return true;
 }
@@ -134,12 +135,13 @@ void Dispatcher::queue(const std::shared_ptr<PluginRunner>& runner, Work work,
                        Overflow overflow, Fanout* fanout) {
   if (callbacks_.on_queued) callbacks_.on_queued(*runner, *work.event);
   std::string why;
-  outstanding_.fetch_add(1);
-  const bool queued = runner->try_push(work, &why) ||
+  bool wake = false;
+  outstanding_.fetch_add(1, std::memory_order_relaxed);
+  const bool queued = runner->try_push(work, &why, &wake) ||
                       (overflow == Overflow::kWait && runner->accepting() &&
-                       push_waiting(*runner, work, &why));
+                       push_waiting(*runner, work, &why, &wake));
   if (queued) {
-    schedule(runner);
+    if (wake) start_work(runner);
     ++fanout->queued;
   } else {
     work_done();
@@ -154,26 +156,35 @@ bool Dispatcher::run_lifecycle(const std::string& key,
   auto runner = find(key);
   if (!runner) return false;
   std::string why;
+  bool wake = false;
   outstanding_.fetch_add(1);
-  Work work{nullptr, nullptr, false, std::move(fn), 1};
-  if (!runner->try_push(work, &why)) {
+  Work work{nullptr, nullptr, false,
+            std::make_shared<const std::function<void()>>(std::move(fn)), 1};
+  if (!runner->try_push(work, &why, &wake)) {
     work_done();
     return false;
   }
-  schedule(runner);
+  if (wake) start_work(runner);
   return true;
 }
 
-void Dispatcher::schedule(const std::shared_ptr<PluginRunner>& runner) {
+void Dispatcher::start_work(const std::shared_ptr<PluginRunner>& runner) {
   if (RemoteExecutor* executor = runner->executor()) {
     executor->wake();
-    return;
+  } else {
+    post_drainer(runner);
   }
+}
+
+// Puts a drainer the runner claimed in its priority's ready list and asks
+// the pool for a thread; whichever thread comes takes the highest
+// priority runner waiting.
+void Dispatcher::post_drainer(const std::shared_ptr<PluginRunner>& runner) {
+  const auto priority = static_cast<std::size_t>(runner->config().priority);
   {
     std::lock_guard lock(ready_mutex_);
-    if (in_ready_.count(runner.get()) != 0 || !runner->runnable()) return;
-    ready_[static_cast<int>(runner->config().priority)].push_back(runner);
-    in_ready_.insert(runner.get());
+    ready_[priority].push_back(runner);
+    waiting_[priority].fetch_add(1, std::memory_order_relaxed);
   }
   boost::asio::post(pool_->pool, [this] { run_next(); });
 }
@@ -182,30 +193,63 @@ void Dispatcher::run_next() {
   std::shared_ptr<PluginRunner> runner;
   {
     std::lock_guard lock(ready_mutex_);
-    for (auto& list : ready_) {
-      if (list.empty()) continue;
-      runner = std::move(list.front());
-      list.pop_front();
-      in_ready_.erase(runner.get());
+    for (std::size_t p = 0; p < ready_.size(); ++p) {
+      if (ready_[p].empty()) continue;
+      runner = std::move(ready_[p].front());
+      ready_[p].pop_front();
+      waiting_[p].fetch_sub(1, std::memory_order_relaxed);
       break;
     }
   }
-  if (!runner) return;
-  Work work;
-  if (!runner->pop(&work)) return;
-  schedule(runner);  // a concurrent plugin may start more calls meanwhile
-  execute(*runner, work);
-  runner->finish();
-  schedule(runner);
-  work_done();
+  if (runner) drain(runner);
 }
 
-void Dispatcher::execute(PluginRunner& runner, const Work& work) {
-  if (work.lifecycle) {
-    work.lifecycle();  // the closure owns its own error handling
+// True if a runner of higher priority than `priority` waits for a thread.
+bool Dispatcher::higher_waiting(std::size_t priority) const {
+  for (std::size_t p = 0; p < priority; ++p) {
+    if (waiting_[p].load(std::memory_order_relaxed) != 0) return true;
+  }
+  return false;
+}
+
+// One pool thread's turn at a runner: it runs the runner's work back to
+// back, with no trip through the pool between calls, until the queue has
+// nothing that may start, or the turn has lasted kTurnCalls calls or
+// kTurnTime, or a higher priority plugin waits; then it yields the thread
+// (re-posting the runner if work remains).
+void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
+  constexpr int kTurnCalls = 64;
+  constexpr std::chrono::microseconds kTurnTime{500};
+  const auto priority = static_cast<std::size_t>(runner->config().priority);
+  Work work;
+  bool spawn = false;
+  if (!runner->take(&work, &spawn)) return;
+  if (spawn) post_drainer(runner);
+  std::size_t finished = 0;
+  std::chrono::nanoseconds spent{0};
+  for (int calls = 1;; ++calls) {
+    spent += execute(*runner, work);
+    ++finished;
+    const bool keep_going =
+        calls < kTurnCalls && spent < kTurnTime && !higher_waiting(priority);
+    const auto turn = runner->done(work, keep_going ? &work : nullptr, &spawn);
+    if (spawn) post_drainer(runner);
+    if (turn == PluginRunner::Turn::kNext) continue;
+    work_done(finished);
+    if (turn == PluginRunner::Turn::kYield) post_drainer(runner);
     return;
   }
-  report(runner, runner.deliver(work));
+}
+
+std::chrono::nanoseconds Dispatcher::execute(PluginRunner& runner,
+                                             const Work& work) {
+  if (work.lifecycle) {
+    (*work.lifecycle)();  // the closure owns its own error handling
+    return std::chrono::nanoseconds(0);
+  }
+  const DeliveryResult result = runner.deliver(work);
+  report(runner, result);
+  return result.duration;
 }
 
 void Dispatcher::report(PluginRunner& runner, const DeliveryResult& result) {
@@ -245,7 +289,7 @@ void Dispatcher::close_tripped(PluginRunner& runner,
   std::vector<Work> left = runner.close();
   for (const Work& work : left) {
     if (work.lifecycle) {
-      work.lifecycle();  // still runs: it must answer whoever waits on it
+      (*work.lifecycle)();  // still runs: it must answer whoever waits on it
       continue;
     }
     runner.count_drop();
@@ -262,8 +306,7 @@ void Dispatcher::report_drop(const PluginRunner& runner, const Work& work,
   result.plugin_key = runner.key();
   result.event_id = work.event->id;
   result.event_name = work.event->name;
-  result.symbol =
-      work.catch_all ? "eh_on_any_event" : handler_symbol(work.event->name);
+  result.catch_all = work.catch_all;
   result.outcome = Outcome::kDropped;
   result.message = why;
   result.event = work.event;
@@ -274,7 +317,8 @@ void Dispatcher::report_drop(const PluginRunner& runner, const Work& work,
 void Dispatcher::work_done(std::size_t count) {
   if (count == 0) return;
   const auto remaining =
-      outstanding_.fetch_sub(static_cast<std::int64_t>(count)) -
+      outstanding_.fetch_sub(static_cast<std::int64_t>(count),
+                             std::memory_order_acq_rel) -
       static_cast<std::int64_t>(count);
   if (remaining == 0) {
     std::lock_guard lock(idle_mutex_);

@@ -4,9 +4,12 @@
 // Route: the event name maps (cached) to the runners that handle it. Queue:
 // each runner has its own bounded queue, so a slow plugin fills only its
 // own; what does not fit is reported as a kDropped result, never lost
-// silently. Call: pool threads take work from the runners that are ready,
-// higher plugin priority first, and each runner serializes its calls unless
-// its manifest allows concurrency. A watchdog reports calls running past
+// silently. Call: a runner with work claims a turn on a pool thread (one
+// post per turn, not per delivery); the thread takes the highest priority
+// runner waiting and runs its calls back to back until its queue is empty,
+// or the turn is long enough that others should get the thread. Each
+// runner serializes its calls unless its manifest allows concurrency (then
+// it may hold that many turns at once). A watchdog reports calls running past
 // their budget; a plugin failing `breaker_threshold` times in a row is
 // tripped: it gets no more work and on_trip is called once.
 //
@@ -17,6 +20,7 @@
 // Errors: none thrown for plugin failures; they are outcomes.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,7 +32,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "dispatch/plugin_runner.h"
@@ -125,12 +128,16 @@ class Dispatcher {
 
   std::shared_ptr<const RouteList> routes_for(const std::string& name);
   void invalidate_routes();
-  bool push_waiting(PluginRunner& runner, Work& work, std::string* why);
+  bool push_waiting(PluginRunner& runner, Work& work, std::string* why,
+                    bool* wake);
   void queue(const std::shared_ptr<PluginRunner>& runner, Work work,
              Overflow overflow, Fanout* fanout);
-  void schedule(const std::shared_ptr<PluginRunner>& runner);
+  void start_work(const std::shared_ptr<PluginRunner>& runner);
+  void post_drainer(const std::shared_ptr<PluginRunner>& runner);
   void run_next();
-  void execute(PluginRunner& runner, const Work& work);
+  bool higher_waiting(std::size_t priority) const;
+  void drain(const std::shared_ptr<PluginRunner>& runner);
+  std::chrono::nanoseconds execute(PluginRunner& runner, const Work& work);
   void report(PluginRunner& runner, const DeliveryResult& result);
   void close_tripped(PluginRunner& runner, const std::string& reason);
   void report_drop(const PluginRunner& runner, const Work& work,
@@ -149,12 +156,13 @@ class Dispatcher {
   std::unordered_map<std::string, std::shared_ptr<const RouteList>>
       routes_;  // GUARDED_BY(runners_mutex_)
 
+  // Drainers waiting for a pool thread, one list per priority (a runner
+  // appears once per drainer it claimed); waiting_ mirrors their sizes so
+  // a running turn can see, without the lock, that it should yield.
   std::mutex ready_mutex_;
-  // Runners with work that may start, one list per priority.
-  std::deque<std::shared_ptr<PluginRunner>>
-      ready_[4];  // GUARDED_BY(ready_mutex_)
-  std::unordered_set<const PluginRunner*>
-      in_ready_;  // GUARDED_BY(ready_mutex_)
+  std::array<std::deque<std::shared_ptr<PluginRunner>>, 4>
+      ready_;  // GUARDED_BY(ready_mutex_)
+  std::array<std::atomic<int>, 4> waiting_{};
 
   std::atomic<std::int64_t> outstanding_{0};
   std::mutex idle_mutex_;

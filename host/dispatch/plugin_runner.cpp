@@ -57,7 +57,7 @@ eh_handler_fn PluginRunner::route(const std::string& event_name,
   return found ? found->handler : nullptr;
 }
 
-bool PluginRunner::try_push(Work& work, std::string* why) {
+bool PluginRunner::try_push(Work& work, std::string* why, bool* wake) {
   std::lock_guard lock(mutex_);
   if (closed_ || tripped_.load()) {
     *why = tripped_.load() ? "plugin disabled by its circuit breaker"
@@ -70,28 +70,98 @@ bool PluginRunner::try_push(Work& work, std::string* why) {
     return false;
   }
   queue_.push_back(std::move(work));
+  depth_.store(queue_.size(), std::memory_order_relaxed);
+  *wake = executor_ != nullptr || claim_drainer_locked();
   return true;
 }
 
-bool PluginRunner::runnable() const {
-  std::lock_guard lock(mutex_);
+// Whether the work at the front may start now: a lifecycle call only when
+// nothing else runs, a delivery while under the plugin's concurrency.
+bool PluginRunner::may_start_locked() const {
   if (queue_.empty() || lifecycle_running_) return false;
   if (queue_.front().lifecycle) return running_ == 0;
   return running_ < config_.concurrency;
 }
 
-bool PluginRunner::pop(Work* out) {
+bool PluginRunner::pop_locked(Work* out) {
+  if (!may_start_locked()) return false;
+  *out = queue_.pop_front();
+  depth_.store(queue_.size(), std::memory_order_relaxed);
+  ++running_;
+  lifecycle_running_ = static_cast<bool>(out->lifecycle);
+  if (out->event) in_flight_.push_back({out->event.get(), Clock::now()});
+  return true;
+}
+
+// A drainer that has not started a call yet will take queued work, so
+// another is claimed only for work beyond what those will take.
+bool PluginRunner::claim_drainer_locked() {
+  if (executor_ != nullptr || !may_start_locked()) return false;
+  const std::uint32_t limit =
+      queue_.front().lifecycle ? 1 : config_.concurrency;
+  const std::uint32_t waiting = drainers_ - std::min(drainers_, running_);
+  if (drainers_ >= limit || waiting >= queue_.size()) return false;
+  ++drainers_;
+  return true;
+}
+
+bool PluginRunner::take(Work* out, bool* spawn) {
   std::lock_guard lock(mutex_);
-  if (queue_.empty() || lifecycle_running_) return false;
-  const bool lifecycle = static_cast<bool>(queue_.front().lifecycle);
-  if (lifecycle ? running_ != 0 : running_ >= config_.concurrency) {
+  if (!pop_locked(out)) {
+    --drainers_;
+    *spawn = false;
     return false;
   }
-  *out = std::move(queue_.front());
-  queue_.pop_front();
-  ++running_;
-  lifecycle_running_ = lifecycle;
+  *spawn = claim_drainer_locked();
   return true;
+}
+
+PluginRunner::Turn PluginRunner::done(const Work& work, Work* next,
+                                      bool* spawn) {
+  {
+    std::lock_guard lock(mutex_);
+    --running_;
+    lifecycle_running_ = false;
+    if (work.event) {
+      const auto it = std::find_if(
+          in_flight_.begin(), in_flight_.end(),
+          [&](const InFlight& f) { return f.event == work.event.get(); });
+      if (it != in_flight_.end()) in_flight_.erase(it);
+    }
+    *spawn = false;
+    if (next == nullptr) {
+      if (may_start_locked()) return Turn::kYield;  // keeps its claim
+      --drainers_;
+      return Turn::kReleased;
+    }
+    if (pop_locked(next)) {
+      *spawn = claim_drainer_locked();
+      return Turn::kNext;
+    }
+    if (!queue_.empty()) {  // blocked: a lifecycle call waits its turn
+      --drainers_;
+      return Turn::kReleased;
+    }
+  }
+  linger();
+  std::lock_guard lock(mutex_);
+  if (pop_locked(next)) return Turn::kNext;
+  --drainers_;
+  return Turn::kReleased;
+}
+
+// The queue just ran dry, but a producer is often only a few hundred ns
+// behind. Waiting for it a few microseconds, with the drainer still
+// claimed (so producers post no new one), saves a sleeping pool thread's
+// wake-up, which costs both sides far more than this spin.
+void PluginRunner::linger() const {
+  constexpr int kSpins = 512;
+  for (int i = 0; i < kSpins; ++i) {
+    if (depth_.load(std::memory_order_relaxed) != 0) return;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
 }
 
 bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
@@ -101,8 +171,7 @@ bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
   const bool lifecycle = static_cast<bool>(queue_.front().lifecycle);
   while (!queue_.empty() && out->size() < max &&
          static_cast<bool>(queue_.front().lifecycle) == lifecycle) {
-    out->push_back(std::move(queue_.front()));
-    queue_.pop_front();
+    out->push_back(queue_.pop_front());
     if (lifecycle) break;
   }
   running_ = 1;
@@ -113,19 +182,17 @@ bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
 bool PluginRunner::requeue_front(std::vector<Work>& work) {
   std::lock_guard lock(mutex_);
   if (closed_ || tripped_.load()) return false;
-  queue_.insert(queue_.begin(), std::make_move_iterator(work.begin()),
-                std::make_move_iterator(work.end()));
+  for (auto it = work.rbegin(); it != work.rend(); ++it) {
+    queue_.push_front(std::move(*it));
+  }
   work.clear();
   return true;
 }
 
-bool PluginRunner::finish() {
-  {
-    std::lock_guard lock(mutex_);
-    --running_;
-    lifecycle_running_ = false;
-  }
-  return runnable();
+void PluginRunner::finish() {
+  std::lock_guard lock(mutex_);
+  --running_;
+  lifecycle_running_ = false;
 }
 
 Outcome PluginRunner::classify(std::int32_t code,
@@ -141,8 +208,7 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
   result.plugin_key = config_.key;
   result.event_id = event.id;
   result.event_name = event.name;
-  result.symbol =
-      work.catch_all ? "eh_on_any_event" : handler_symbol(event.name);
+  result.catch_all = work.catch_all;
   result.event = work.event;
   result.attempt = work.attempt;
 
@@ -158,10 +224,6 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
   ev.host = host_api();
 
   const auto started = Clock::now();
-  {
-    std::lock_guard lock(mutex_);
-    in_flight_.push_back({event.id, event.name, started});
-  }
   CallRecord record;
   std::int32_t code = EH_OK;
   std::string escaped;
@@ -180,14 +242,6 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
     }
   }
   result.duration = Clock::now() - started;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = std::find_if(
-        in_flight_.begin(), in_flight_.end(), [&](const InFlight& f) {
-          return f.started == started && f.event_id == event.id;
-        });
-    if (it != in_flight_.end()) in_flight_.erase(it);
-  }
 
   result.code = code;
   if (!escaped.empty()) {
@@ -196,14 +250,14 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
     result.message = "exception escaped the handler: " + escaped;
   } else {
     result.outcome = classify(code, result.duration);
-    result.message = record.error;
+    result.message = std::move(record.error);
   }
   if (result.outcome == Outcome::kTimeout) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(result.duration);
     result.message = "ran " + std::to_string(ms.count()) + " ms, budget " +
                      std::to_string(config_.timeout.count()) + " ms" +
-                     (record.error.empty() ? "" : "; " + record.error);
+                     (result.message.empty() ? "" : "; " + result.message);
   } else if (result.outcome != Outcome::kOk && result.message.empty()) {
     result.message = "returned " + std::to_string(code) + " without a message";
   }
@@ -237,7 +291,10 @@ void PluginRunner::count(Outcome outcome) {
 bool PluginRunner::record_for_breaker(Outcome outcome,
                                       std::uint32_t threshold) {
   if (!is_failure(outcome)) {
-    consecutive_failures_.store(0);
+    // Most calls succeed: read first, so they do not all write this line.
+    if (consecutive_failures_.load(std::memory_order_relaxed) != 0) {
+      consecutive_failures_.store(0);
+    }
     return false;
   }
   if (threshold == 0) return false;  // breaker switched off
@@ -253,10 +310,8 @@ bool PluginRunner::trip_now() {
 std::vector<Work> PluginRunner::close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
-  std::vector<Work> rest(std::make_move_iterator(queue_.begin()),
-                         std::make_move_iterator(queue_.end()));
-  queue_.clear();
-  return rest;
+  depth_.store(0, std::memory_order_relaxed);
+  return queue_.take_all();
 }
 
 bool PluginRunner::accepting() const {
@@ -266,7 +321,7 @@ bool PluginRunner::accepting() const {
 
 bool PluginRunner::idle() const {
   std::lock_guard lock(mutex_);
-  return queue_.empty() && running_ == 0;
+  return queue_.empty() && running_ == 0 && drainers_ == 0;
 }
 
 RunnerStats PluginRunner::stats() const {
@@ -292,9 +347,13 @@ std::vector<Overrun> PluginRunner::take_overruns() {
         std::chrono::duration_cast<std::chrono::milliseconds>(now - f.started);
     if (f.reported || elapsed <= config_.timeout) continue;
     f.reported = true;
-    found.push_back({f.event_id, f.event_name, elapsed});
+    found.push_back({f.event->id, f.event->name, elapsed});
   }
   return found;
+}
+
+std::string DeliveryResult::symbol() const {
+  return catch_all ? "eh_on_any_event" : handler_symbol(event_name);
 }
 
 const char* to_string(Outcome outcome) {

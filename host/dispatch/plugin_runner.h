@@ -17,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,6 +30,7 @@
 #include "dispatch/event.h"
 #include "dispatch/plugin_context.h"
 #include "dispatch/plugin_control.h"
+#include "dispatch/ring_queue.h"
 #include "loader/loaded_plugin.h"
 #include "loader/manifest.h"
 
@@ -52,14 +52,18 @@ struct RunnerConfig {
   std::shared_ptr<CallRecorder> recorder;
 };
 
+// A lifecycle call (configure, action) queued between deliveries. Shared,
+// so that work stays cheap to copy; null in an event delivery.
+using LifecycleFn = std::shared_ptr<const std::function<void()>>;
+
 // One unit of work in a plugin's queue: an event for a handler, or a
-// lifecycle call (configure, action) that must not overlap handlers.
+// lifecycle call that must not overlap handlers.
 struct Work {
   EventPtr event;
   eh_handler_fn handler = nullptr;
-  bool catch_all = false;           // handler is eh_on_any_event
-  std::function<void()> lifecycle;  // empty for event deliveries
-  std::uint32_t attempt = 1;        // > 1 for a retry or a redelivery
+  bool catch_all = false;     // handler is eh_on_any_event
+  LifecycleFn lifecycle;      // null for event deliveries
+  std::uint32_t attempt = 1;  // > 1 for a retry or a redelivery
 };
 
 // Where an event goes in a plugin: the function (null in the process tier,
@@ -114,22 +118,34 @@ class PluginRunner {
 
   // Queues work, moving from `work` only on success. Returns false if the
   // queue is full or the runner is closed; `why` then says which, and
-  // `work` is left intact for a retry or a drop report.
-  bool try_push(Work& work, std::string* why);
+  // `work` is left intact for a retry or a drop report. On success,
+  // `*wake` says whether the caller must get the work going: post a
+  // drainer (thread tier: this push claimed one) or wake the executor
+  // (process tier).
+  bool try_push(Work& work, std::string* why, bool* wake);
 
-  // Executor side. pop() takes the next runnable work, or returns false if
-  // none may start now (empty, at its concurrency, or a lifecycle call must
-  // wait for running calls). finish() marks it done; returns true if more
-  // work may start.
-  bool pop(Work* out);
+  // Thread tier, drainer side. A drainer is a pool thread's turn at this
+  // plugin, claimed by try_push() or by a drainer before it. take() pops
+  // the next work that may start; if none may, the drainer is released
+  // and it returns false. done() ends the call `work` was (always call it
+  // after a take() that returned true) and then, if `next` is given, pops
+  // the following work into it. `*spawn` says the caller must post one
+  // more drainer (a concurrent plugin with work for another thread).
+  enum class Turn {
+    kNext,      // *next holds the following work: run it
+    kYield,     // more work waits, but the caller asked to yield: re-post
+    kReleased,  // nothing may start now; the drainer is released
+  };
+  bool take(Work* out, bool* spawn);
+  Turn done(const Work& work, Work* next, bool* spawn);
+
   // Process tier: takes up to `max` event deliveries in queue order, or a
   // single lifecycle call, as one running slot (one finish() ends it).
   bool pop_batch(std::vector<Work>* out, std::size_t max);
   // Puts work that was popped but never run back at the front, in order.
   // Returns false (leaving `work` intact) if the runner no longer accepts.
   bool requeue_front(std::vector<Work>& work);
-  bool finish();
-  bool runnable() const;
+  void finish();
 
   // Calls the handler for `work` with the budget, the exception barrier
   // and the per-thread error capture; records the outcome in the counters.
@@ -155,14 +171,19 @@ class PluginRunner {
   std::vector<Overrun> take_overruns();
 
  private:
+  // A call in progress, for the watchdog. The Work being run keeps the
+  // event alive until done() removes this entry.
   struct InFlight {
-    std::uint64_t event_id;
-    std::string event_name;
+    const Event* event;
     std::chrono::steady_clock::time_point started;
     bool reported = false;
   };
 
   Outcome classify(std::int32_t code, std::chrono::nanoseconds took) const;
+  bool may_start_locked() const;  // REQUIRES(mutex_)
+  bool pop_locked(Work* out);     // REQUIRES(mutex_)
+  bool claim_drainer_locked();    // REQUIRES(mutex_)
+  void linger() const;            // EXCLUDES(mutex_)
 
  public:
   // Adds one outcome to the counters (deliver() does it for its calls).
@@ -180,8 +201,11 @@ class PluginRunner {
   const std::shared_ptr<PluginControl> control_;
 
   mutable std::mutex mutex_;
-  std::deque<Work> queue_;           // GUARDED_BY(mutex_)
-  std::uint32_t running_ = 0;        // GUARDED_BY(mutex_)
+  RingQueue<Work> queue_;       // GUARDED_BY(mutex_)
+  std::uint32_t running_ = 0;   // GUARDED_BY(mutex_)
+  std::uint32_t drainers_ = 0;  // GUARDED_BY(mutex_), thread tier
+  // queue_.size() as of the last change, for linger() to watch unlocked.
+  std::atomic<std::size_t> depth_{0};
   bool lifecycle_running_ = false;   // GUARDED_BY(mutex_)
   bool closed_ = false;              // GUARDED_BY(mutex_)
   std::vector<InFlight> in_flight_;  // GUARDED_BY(mutex_)

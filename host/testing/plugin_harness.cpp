@@ -235,7 +235,7 @@ Call Plugin::feed(const std::string& event, const std::string& payload_json,
   call.code = result.code;
   call.outcome = to_string(result.outcome);
   call.error = result.message;
-  call.symbol = result.symbol;
+  call.symbol = result.symbol();
   return call;
 }
 

@@ -128,7 +128,7 @@ WireResult deliver(PluginRunner& runner, WireEvent&& wire) {
     result.message = "the worker found no handler for " + event->name;
     return result;
   }
-  const Work work{event, target->handler, target->catch_all, {},
+  const Work work{event, target->handler, target->catch_all, nullptr,
                   wire.attempt};
   const DeliveryResult d = runner.deliver(work);
   result.outcome = static_cast<std::uint8_t>(d.outcome);

@@ -166,7 +166,7 @@ void WorkerPlugin::drain() {
 }
 
 void WorkerPlugin::run_lifecycle(Work& work) {
-  work.lifecycle();  // calls configure()/action() below, on this thread
+  (*work.lifecycle)();  // calls configure()/action() below, on this thread
   dispatcher_->lifecycle_done();
 }
 
@@ -177,8 +177,7 @@ void WorkerPlugin::report(const Work& work, Outcome outcome,
   r.plugin_key = spec_.key;
   r.event_id = work.event->id;
   r.event_name = work.event->name;
-  r.symbol =
-      work.catch_all ? "eh_on_any_event" : handler_symbol(work.event->name);
+  r.catch_all = work.catch_all;
   r.outcome = outcome;
   r.code = code;
   r.message = message;

@@ -127,7 +127,7 @@ TEST_CASE(
     if (r.outcome != Outcome::kDropped) continue;
     dropped_ids.push_back(r.event_id);
     CHECK_THAT(r.message, Catch::StartsWith("queue full (3 waiting)"));
-    CHECK(r.symbol == "eh_on_any_event");
+    CHECK(r.symbol() == "eh_on_any_event");
   }
   CHECK(dropped_ids == std::vector<std::uint64_t>{4, 5, 6, 7, 8, 9, 10});
   const auto lines = recorded(record);
