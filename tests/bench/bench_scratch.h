@@ -18,8 +18,13 @@ struct Scratch {
     fs::create_directories(root / "plugins");
     fs::permissions(root, fs::perms(0755));
     fs::permissions(root / "plugins", fs::perms(0755));
-    const fs::path plugin = root / "plugins" / "noop.so";
-    fs::copy_file(fs::path(EH_TEST_PLUGINS_DIR) / "noop.so", plugin);
+    add_plugin(fs::path(EH_TEST_PLUGINS_DIR) / "noop.so");
+  }
+  // Copies the plugin file `from` into the plugins folder, as a user would
+  // install it (mode 0644, so the host accepts it).
+  void add_plugin(const fs::path& from) {
+    const fs::path plugin = root / "plugins" / from.filename();
+    fs::copy_file(from, plugin, fs::copy_options::overwrite_existing);
     fs::permissions(plugin, fs::perms(0644));
   }
   ~Scratch() {

@@ -45,8 +45,12 @@ struct RegisterSuite {
 
 }  // namespace eventhost::bench
 
-// Registers `fn` as suite `name` (a short word used with --only).
-#define EH_BENCH_SUITE(order, name, description, fn)                   \
-  static const ::eventhost::bench::RegisterSuite eh_bench_suite_##fn { \
-    order, name, description, fn                                       \
+#define EH_BENCH_CONCAT2(a, b) a##b
+#define EH_BENCH_CONCAT(a, b) EH_BENCH_CONCAT2(a, b)
+// Registers `fn` (any function name, qualified or not) as suite `name`, a
+// short word used with --only.
+#define EH_BENCH_SUITE(order, name, description, fn)              \
+  static const ::eventhost::bench::RegisterSuite EH_BENCH_CONCAT( \
+      eh_bench_suite_, __LINE__) {                                \
+    order, name, description, fn                                  \
   }
