@@ -2,9 +2,12 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -128,6 +131,25 @@ auto journal_backfill(Journal& journal) {
   };
 }
 
+// Every live stream client holds a socket, and the soft limit on open files
+// is often 1024 while the hard one is far higher: a daemon serving a
+// thousand clients would refuse connections (EMFILE) long before the
+// machine minds. Raising the soft limit to the hard one needs no privilege.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
+    return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot raise the open files limit from {}: {}", before,
+                 std::strerror(errno));
+    return;
+  }
+  spdlog::debug("open files limit raised from {} to {}", before,
+                limit.rlim_cur);
+}
+
 HostOptions with_hooks(HostOptions host, EventStream& stream,
                        DaemonMetrics& metrics) {
   host.on_emitted = [&stream, &metrics](const Event& e) {
@@ -171,6 +193,7 @@ std::pair<std::string, std::uint16_t> parse_listen_address(
 
 int run_daemon(const DaemonOptions& options) {
   block_stop_signals();
+  raise_open_files_limit();
   const auto [listen_host, listen_port] = parse_listen_address(options.listen);
   const std::filesystem::path token_file =
       options.token_file.empty() ? default_token_path(options.host.state_path)
