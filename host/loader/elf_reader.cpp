@@ -1,6 +1,11 @@
 #include "loader/elf_reader.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "common/error.h"
@@ -57,89 +62,144 @@ std::string_view name_at(std::string_view table, std::uint64_t offset,
   return table.substr(offset, end - offset);
 }
 
-std::string read_capped(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw Error(ErrorKind::kIo, "cannot open " + file.string() +
-                                    " for reading: check that it exists "
-                                    "and is readable");
-  }
-  std::string bytes;
-  char chunk[1 << 16];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
-    bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > ElfReader::kMaxFileSize) {
-      fail("file is larger than the 256 MiB a plugin may have");
-    }
-  }
-  if (in.bad()) {
-    throw Error(ErrorKind::kIo, "cannot read " + file.string());
-  }
-  return bytes;
+// Sections nothing asks a plugin file for, and most of its bytes when it
+// was built with debugging information.
+bool not_read_from_files(std::string_view name) {
+  return name.rfind(".debug", 0) == 0 || name.rfind(".zdebug", 0) == 0 ||
+         name == ".symtab" || name == ".strtab";
 }
 
 }  // namespace
 
 ElfReader ElfReader::from_file(const std::filesystem::path& file) {
-  return from_bytes(read_capped(file));
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorKind::kIo, "cannot open " + file.string() +
+                                    " for reading: check that it exists "
+                                    "and is readable");
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info;
+  if (::fstat(fd, &info) != 0) {
+    throw Error(ErrorKind::kIo, "cannot read " + file.string());
+  }
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size > kMaxFileSize) {
+    fail("file is larger than the 256 MiB a plugin may have");
+  }
+  ElfReader reader(fd, size);
+  reader.parse();
+  reader.fd_ = -1;
+  return reader;
 }
 
 ElfReader ElfReader::from_bytes(std::string bytes) {
   if (bytes.size() > kMaxFileSize) {
     fail("file is larger than the 256 MiB a plugin may have");
   }
-  ElfReader reader(std::move(bytes));
-  reader.read_header();
-  reader.read_section_headers();
-  reader.read_section_names();
+  ElfReader reader(-1, bytes.size());
+  reader.chunks_.push_back(std::move(bytes));
+  reader.parse();
   return reader;
+}
+
+ElfReader::ElfReader(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+
+void ElfReader::parse() {
+  read_header();
+  read_section_headers();
+  read_section_names();
+  load_sections();
+}
+
+std::string_view ElfReader::fetch(std::uint64_t offset, std::uint64_t size,
+                                  const std::string& what) {
+  if (!fits(offset, size, size_)) fail(what + " runs past the end of the file");
+  if (fd_ < 0) {
+    return std::string_view(chunks_.front())
+        .substr(static_cast<std::size_t>(offset),
+                static_cast<std::size_t>(size));
+  }
+  std::string& chunk =
+      chunks_.emplace_back(static_cast<std::size_t>(size), '\0');
+  for (std::size_t done = 0; done < chunk.size();) {
+    const ssize_t n = ::pread(fd_, chunk.data() + done, chunk.size() - done,
+                              static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(ErrorKind::kIo, "cannot read the file");
+    // The file shrank since it was measured: someone is rewriting it.
+    if (n == 0) fail(what + " runs past the end of the file: truncated?");
+    done += static_cast<std::size_t>(n);
+  }
+  return chunk;
+}
+
+void ElfReader::load(Section& section) {
+  if (section.chunk != std::string::npos || section.type == kSectionNobits ||
+      section.type == kSectionNull) {
+    return;
+  }
+  if (fd_ < 0) {  // the whole file is chunk 0
+    section.chunk = 0;
+    section.at = static_cast<std::size_t>(section.offset);
+    return;
+  }
+  fetch(section.offset, section.size, "a section");
+  section.chunk = chunks_.size() - 1;
+  section.at = 0;
 }
 
 bool ElfReader::has_elf_magic(std::string_view bytes) {
   return bytes.substr(0, kElfMagic.size()) == kElfMagic;
 }
 
-ElfReader::ElfReader(std::string bytes) : bytes_(std::move(bytes)) {}
-
 void ElfReader::read_header() {
-  if (!has_elf_magic(bytes_)) fail("not an ELF file");
-  const auto elf_class = read_le(bytes_, 4, 1, "the ELF header");
+  const std::string_view head =
+      fetch(0, std::min<std::uint64_t>(size_, 64), "the ELF header");
+  if (!has_elf_magic(head)) fail("not an ELF file");
+  const auto elf_class = read_le(head, 4, 1, "the ELF header");
   if (elf_class != kClass32 && elf_class != kClass64) {
     fail("unknown ELF class " + std::to_string(elf_class));
   }
   is_64bit_ = elf_class == kClass64;
-  if (read_le(bytes_, 5, 1, "the ELF header") != kLittleEndian) {
+  if (read_le(head, 5, 1, "the ELF header") != kLittleEndian) {
     fail("not a little-endian ELF file");
   }
   const std::uint64_t header_size = is_64bit_ ? 64 : 52;
-  if (bytes_.size() < header_size) fail("the ELF header is truncated");
-  if (read_le(bytes_, 16, 2, "the ELF header") != kTypeSharedObject) {
+  if (size_ < header_size) fail("the ELF header is truncated");
+  if (read_le(head, 16, 2, "the ELF header") != kTypeSharedObject) {
     fail("an ELF file but not a shared object (ET_DYN)");
   }
-  machine_ = static_cast<std::uint16_t>(read_le(bytes_, 18, 2, "e_machine"));
+  machine_ = static_cast<std::uint16_t>(read_le(head, 18, 2, "e_machine"));
   // Field offsets differ between the 32- and 64-bit layouts.
-  section_table_offset_ = is_64bit_ ? read_le(bytes_, 40, 8, "e_shoff")
-                                    : read_le(bytes_, 32, 4, "e_shoff");
+  section_table_offset_ = is_64bit_ ? read_le(head, 40, 8, "e_shoff")
+                                    : read_le(head, 32, 4, "e_shoff");
   const std::uint64_t base = is_64bit_ ? 58 : 46;
-  section_entry_size_ = read_le(bytes_, base, 2, "e_shentsize");
-  section_count_ = read_le(bytes_, base + 2, 2, "e_shnum");
-  names_index_ = read_le(bytes_, base + 4, 2, "e_shstrndx");
+  section_entry_size_ = read_le(head, base, 2, "e_shentsize");
+  section_count_ = read_le(head, base + 2, 2, "e_shnum");
+  names_index_ = read_le(head, base + 4, 2, "e_shstrndx");
 }
 
-ElfReader::Section ElfReader::read_section_header(std::uint64_t at) const {
+// `at` is relative to `table`, the bytes of the section header table.
+ElfReader::Section ElfReader::read_section_header(std::string_view table,
+                                                  std::uint64_t at) const {
   const char* what = "a section header";
   Section s;
-  s.type = static_cast<std::uint32_t>(read_le(bytes_, at + 4, 4, what));
+  s.name_offset = static_cast<std::uint32_t>(read_le(table, at, 4, what));
+  s.type = static_cast<std::uint32_t>(read_le(table, at + 4, 4, what));
   if (is_64bit_) {
-    s.offset = read_le(bytes_, at + 24, 8, what);
-    s.size = read_le(bytes_, at + 32, 8, what);
-    s.link = static_cast<std::uint32_t>(read_le(bytes_, at + 40, 4, what));
-    s.entry_size = read_le(bytes_, at + 56, 8, what);
+    s.offset = read_le(table, at + 24, 8, what);
+    s.size = read_le(table, at + 32, 8, what);
+    s.link = static_cast<std::uint32_t>(read_le(table, at + 40, 4, what));
+    s.entry_size = read_le(table, at + 56, 8, what);
   } else {
-    s.offset = read_le(bytes_, at + 16, 4, what);
-    s.size = read_le(bytes_, at + 20, 4, what);
-    s.link = static_cast<std::uint32_t>(read_le(bytes_, at + 24, 4, what));
-    s.entry_size = read_le(bytes_, at + 36, 4, what);
+    s.offset = read_le(table, at + 16, 4, what);
+    s.size = read_le(table, at + 20, 4, what);
+    s.link = static_cast<std::uint32_t>(read_le(table, at + 24, 4, what));
+    s.entry_size = read_le(table, at + 36, 4, what);
   }
   return s;
 }
@@ -156,23 +216,27 @@ void ElfReader::read_section_headers() {
   const bool extended_count = section_count_ == 0;
   const bool extended_names = names_index_ == kExtendedIndex;
   if (extended_count || extended_names) {
-    const Section first = read_section_header(section_table_offset_);
+    const Section first = read_section_header(
+        fetch(section_table_offset_, section_entry_size_, "a section header"),
+        0);
     if (extended_count) section_count_ = first.size;
     if (extended_names) names_index_ = first.link;
   }
   // Both factors are at most 2^32 here, so the product cannot overflow.
   if (section_count_ > 0xffffffffu) fail("impossible section count");
   if (!fits(section_table_offset_, section_count_ * section_entry_size_,
-            bytes_.size())) {
+            size_)) {
     fail("the section header table runs past the end of the file (" +
-         std::to_string(bytes_.size()) + " bytes): truncated?");
+         std::to_string(size_) + " bytes): truncated?");
   }
+  const std::string_view table =
+      fetch(section_table_offset_, section_count_ * section_entry_size_,
+            "the section header table");
   sections_.reserve(static_cast<std::size_t>(section_count_));
   for (std::uint64_t i = 0; i < section_count_; ++i) {
-    Section s =
-        read_section_header(section_table_offset_ + i * section_entry_size_);
+    Section s = read_section_header(table, i * section_entry_size_);
     const bool has_bytes = s.type != kSectionNull && s.type != kSectionNobits;
-    if (has_bytes && !fits(s.offset, s.size, bytes_.size())) {
+    if (has_bytes && !fits(s.offset, s.size, size_)) {
       fail("section " + std::to_string(i) +
            " runs past the end of the file: truncated?");
     }
@@ -184,33 +248,43 @@ void ElfReader::read_section_names() {
   if (names_index_ >= sections_.size()) {
     fail("the section-name string table index is out of range");
   }
-  const Section& names = sections_[static_cast<std::size_t>(names_index_)];
+  Section& names = sections_[static_cast<std::size_t>(names_index_)];
   if (names.type != kSectionStrtab) {
     fail("the section-name string table is not a string table");
   }
+  load(names);
   const std::string_view table = section_bytes(names);
-  for (std::uint64_t i = 0; i < section_count_; ++i) {
-    const std::uint64_t at = section_table_offset_ + i * section_entry_size_;
-    const auto name_offset = read_le(bytes_, at, 4, "a section header");
-    sections_[static_cast<std::size_t>(i)].name =
-        std::string(name_at(table, name_offset, "the section-name table"));
+  for (Section& s : sections_) {
+    s.name =
+        std::string(name_at(table, s.name_offset, "the section-name table"));
+  }
+}
+
+// Whatever find_section() and dynamic_symbols() may ask for: every section
+// but the debugging ones, and the string table .dynsym links to, whatever
+// its name.
+void ElfReader::load_sections() {
+  for (Section& s : sections_) {
+    if (fd_ < 0 || !not_read_from_files(s.name)) load(s);
+    if (s.type == kSectionDynsym && s.link < sections_.size())
+      load(sections_[s.link]);
   }
 }
 
 std::string_view ElfReader::section_bytes(const Section& section) const {
-  if (section.type == kSectionNobits || section.type == kSectionNull) {
-    return {};
-  }
+  if (section.chunk == std::string::npos) return {};
   // Bounds were checked when the section header was read.
-  return std::string_view(bytes_).substr(
-      static_cast<std::size_t>(section.offset),
-      static_cast<std::size_t>(section.size));
+  return std::string_view(chunks_[section.chunk])
+      .substr(section.at, static_cast<std::size_t>(section.size));
 }
 
 std::optional<std::string_view> ElfReader::find_section(
     std::string_view name) const {
   for (const Section& s : sections_) {
-    if (s.name == name) return section_bytes(s);
+    if (s.name != name) continue;
+    const bool has_bytes = s.type != kSectionNull && s.type != kSectionNobits;
+    if (has_bytes && s.chunk == std::string::npos) return std::nullopt;
+    return section_bytes(s);
   }
   return std::nullopt;
 }
