@@ -61,6 +61,23 @@ std::size_t offset_of_section(const std::string& file,
   return at;
 }
 
+// from_file leaves out the debugging sections (most of a -g build) but
+// must learn exactly what reading the whole file would.
+TEST_CASE("reading a plugin file skips only its debug sections") {
+  const auto path = test::built_test_plugin("recorder.so");
+  const ElfReader whole = ElfReader::from_bytes(test::read_bytes(path));
+  const ElfReader file = ElfReader::from_file(path);
+  CHECK(file.dynamic_symbols() == whole.dynamic_symbols());
+  CHECK(file.machine() == whole.machine());
+  REQUIRE(whole.find_section(EH_MANIFEST_SECTION).has_value());
+  CHECK(file.find_section(EH_MANIFEST_SECTION) ==
+        whole.find_section(EH_MANIFEST_SECTION));
+  CHECK(file.find_section(".dynstr") == whole.find_section(".dynstr"));
+  if (whole.find_section(".debug_info")) {
+    CHECK_FALSE(file.find_section(".debug_info").has_value());
+  }
+}
+
 TEST_CASE("a plugin truncated at any 64-byte boundary is refused cleanly") {
   PluginDir dir;
   const std::string whole =
