@@ -18,6 +18,7 @@
 #include <cstring>
 #include <new>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "common/error.h"
 
@@ -70,15 +71,41 @@ simdjson::dom::parser new_parser(std::size_t capacity,
   return parser;
 }
 
-void note_field(const EventSpec& spec, std::string_view key,
-                std::vector<std::string>& extra) {
-  auto listed = [key](const std::vector<std::string>& names) {
-    return std::find(names.begin(), names.end(), key) != names.end();
-  };
-  // A repeated key is reported once, as nlohmann (which keeps the last
-  // value of a repeated key) reported it.
-  if (!listed(spec.fields) && !listed(extra)) extra.emplace_back(key);
-}
+// The fields a payload has that `spec` does not list, each once in the
+// order first seen (nlohmann, keeping one entry per repeated key, reported
+// them so). The keys noted must outlive the collector: they point into the
+// parser's document.
+class ExtraFields {
+ public:
+  explicit ExtraFields(const EventSpec& spec) : spec_(spec) {}
+
+  void note(std::string_view key) {
+    if (std::find(spec_.fields.begin(), spec_.fields.end(), key) !=
+        spec_.fields.end()) {
+      return;
+    }
+    // Searching the list is cheapest for the few extra fields a payload
+    // usually has, but quadratic for one with hundreds: past kLinear, a
+    // hash set.
+    if (keys_.size() < kLinear) {
+      if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) return;
+    } else {
+      if (seen_.empty()) seen_.insert(keys_.begin(), keys_.end());
+      if (!seen_.insert(key).second) return;
+    }
+    keys_.push_back(key);
+  }
+
+  std::vector<std::string> take() const {
+    return std::vector<std::string>(keys_.begin(), keys_.end());
+  }
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  const EventSpec& spec_;
+  std::vector<std::string_view> keys_;
+  std::unordered_set<std::string_view> seen_;
+};
 
 // True if some byte of `text` is <= ' ' (whitespace, in validated JSON):
 // eight bytes at a time, since on a 150-byte payload a byte loop costs more
@@ -131,9 +158,11 @@ bool check_with_simdjson(const EventSpec& spec, simdjson::dom::parser& parser,
           .get(object) != simdjson::SUCCESS) {
     return false;
   }
+  ExtraFields extra(spec);
   for (const simdjson::dom::key_value_pair field : object) {
-    note_field(spec, field.key, out.extra_fields);
+    extra.note(field.key);
   }
+  out.extra_fields = extra.take();
   out.json = minified(text);
   return true;
 }
@@ -194,9 +223,9 @@ Json parse(const EventSpec& spec, std::string_view text) {
 
 std::vector<std::string> extra_fields(const EventSpec& spec,
                                       const Json& object) {
-  std::vector<std::string> extra;
-  for (const auto& item : object.items()) note_field(spec, item.key(), extra);
-  return extra;
+  ExtraFields extra(spec);
+  for (const auto& item : object.items()) extra.note(item.key());
+  return extra.take();
 }
 
 // Throws the detailed error for `text`, or returns it parsed if it is an
