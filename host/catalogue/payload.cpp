@@ -7,7 +7,7 @@
 // follows. A text it refuses goes through the original nlohmann-based
 // checks, which say why in the words emitters already see (the byte offset,
 // the depth, "not an object"). tests/catalogue/fuzz_payload.cpp checks that
-// the two accept the same texts.
+// this accepts what those checks alone accepted.
 #include "catalogue/payload.h"
 
 #include <simdjson.h>
@@ -47,10 +47,13 @@ bool is_blank(std::string_view text) {
   });
 }
 
-// nlohmann skips a UTF-8 byte order mark; simdjson would refuse it.
-std::string_view without_bom(std::string_view text) {
+// What simdjson is given: nlohmann, which checked payloads before, skips a
+// UTF-8 byte order mark and ends the text at a NUL byte (so a C caller may
+// count the terminator in the size); simdjson would refuse both.
+std::string_view trimmed(std::string_view text) {
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
   return text;
 }
 
@@ -73,8 +76,8 @@ simdjson::dom::parser new_parser(std::size_t capacity,
 
 // The fields a payload has that `spec` does not list, each once in the
 // order first seen (nlohmann, keeping one entry per repeated key, reported
-// them so). The keys noted must outlive the collector: they point into the
-// parser's document.
+// them so). It keeps views of the keys: the parsed document must outlive
+// take().
 class ExtraFields {
  public:
   explicit ExtraFields(const EventSpec& spec) : spec_(spec) {}
@@ -247,7 +250,7 @@ Json check_with_nlohmann(const EventSpec& spec, std::string_view text) {
 CheckedPayload check_payload(const EventSpec& spec, std::string_view text) {
   // An event with nothing to say (system.shutdown) may send no payload.
   if (is_blank(text)) return CheckedPayload{"{}", {}};
-  const std::string_view body = without_bom(text);
+  const std::string_view body = trimmed(text);
   CheckedPayload checked;
   if (body.size() <= kReusedCapacity) {
     thread_local simdjson::dom::parser reused =
@@ -258,10 +261,16 @@ CheckedPayload check_payload(const EventSpec& spec, std::string_view text) {
     if (check_with_simdjson(spec, own, body, checked)) return checked;
   }
   // Refused (or not an object): explain why. nlohmann is given the text as
-  // sent, so that its byte offsets count a byte order mark too. The one
-  // kind of text it accepts that simdjson refuses is an integer beyond 64
-  // bits; that is JSON all the same, and passes as written.
+  // sent, so that its byte offsets count a byte order mark too.
   const Json payload = check_with_nlohmann(spec, text);
+  // nlohmann stopped at a NUL byte, leaving what follows unread; passing it
+  // on would hand plugins text nobody checked.
+  if (body.find('\0') != std::string_view::npos) {
+    fail(spec, "syntax error at byte " + std::to_string(text.find('\0') + 1) +
+                   ": a NUL byte followed by more text");
+  }
+  // The one kind of text nlohmann accepts and simdjson refuses is an
+  // integer beyond 64 bits: JSON all the same, passed on as written.
   return CheckedPayload{minified(body), extra_fields(spec, payload)};
 }
 

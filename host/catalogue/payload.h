@@ -5,7 +5,8 @@
 // escapes ("\u00e9") are passed through as written, and a repeated key
 // stays repeated. (Until simdjson validated payloads, nlohmann re-serialised
 // them: numbers were re-spelled, big integers rounded to doubles, escapes
-// decoded and repeated keys collapsed to the last one.)
+// decoded and repeated keys collapsed to the last one; text after a NUL
+// byte was ignored, where now only more NULs may follow one.)
 //
 // Thread-safety: free function; safe from any thread.
 #pragma once

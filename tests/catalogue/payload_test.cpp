@@ -154,6 +154,17 @@ TEST_CASE("a UTF-8 byte order mark is skipped") {
             .json == R"({"channel_id":7})");
 }
 
+TEST_CASE("NUL bytes may end a payload but not hide text after it") {
+  using namespace std::string_view_literals;
+  // A C caller may count the terminator in the size.
+  CHECK(check_payload(channel_created(), "{\"channel_id\": 7}\0"sv).json ==
+        R"({"channel_id":7})");
+  // nlohmann stopped reading at the NUL and passed the rest unchecked.
+  CHECK(payload_error("{\"channel_id\": 7}\0{\"x\"\0"sv) ==
+        "invalid JSON payload for channel.created: syntax error at byte 18: "
+        "a NUL byte followed by more text");
+}
+
 TEST_CASE("malformed UTF-8 is refused wherever it is") {
   for (const char* text : {
            "{\"channel_name\": \"\xc0\xaf\"}",      // overlong '/'
