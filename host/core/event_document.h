@@ -9,12 +9,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace eventhost {
 
 // The event name and the payload as JSON text ("{}" if absent).
 std::pair<std::string, std::string> parse_event_document(
-    const std::string& text);
+    std::string_view text);
 
 }  // namespace eventhost
