@@ -235,10 +235,31 @@ void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
     const auto turn = runner->done(work, keep_going ? &work : nullptr, &spawn);
     if (spawn) post_drainer(runner);
     if (turn == PluginRunner::Turn::kNext) continue;
+    if (turn == PluginRunner::Turn::kDry) {
+      linger(*runner);
+      if (runner->retake(&work)) continue;  // else the drainer is released
+    }
     work_done(finished);
     if (turn == PluginRunner::Turn::kYield) post_drainer(runner);
     return;
   }
+}
+
+// A turn's queue just ran dry, but a producer is often only a few hundred
+// ns behind. Waiting for it a few microseconds, with the drainer still
+// claimed (so the producer posts no new one), saves the wake-up of a
+// sleeping pool thread, which costs both sides far more. Only one thread
+// lingers at a time, so spinning never takes every core from producers.
+void Dispatcher::linger(const PluginRunner& runner) {
+  bool expected = false;
+  if (!lingering_.compare_exchange_strong(expected, true)) return;
+  constexpr int kSpins = 128;
+  for (int i = 0; i < kSpins && runner.depth() == 0; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  lingering_.store(false);
 }
 
 std::chrono::nanoseconds Dispatcher::execute(PluginRunner& runner,

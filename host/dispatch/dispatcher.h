@@ -137,6 +137,7 @@ class Dispatcher {
   void run_next();
   bool higher_waiting(std::size_t priority) const;
   void drain(const std::shared_ptr<PluginRunner>& runner);
+  void linger(const PluginRunner& runner);
   std::chrono::nanoseconds execute(PluginRunner& runner, const Work& work);
   void report(PluginRunner& runner, const DeliveryResult& result);
   void close_tripped(PluginRunner& runner, const std::string& reason);
@@ -163,6 +164,7 @@ class Dispatcher {
   std::array<std::deque<std::shared_ptr<PluginRunner>>, 4>
       ready_;  // GUARDED_BY(ready_mutex_)
   std::array<std::atomic<int>, 4> waiting_{};
+  std::atomic<bool> lingering_{false};  // one pool thread spins at most
 
   std::atomic<std::int64_t> outstanding_{0};
   std::mutex idle_mutex_;

@@ -138,30 +138,17 @@ PluginRunner::Turn PluginRunner::done(const Work& work, Work* next,
       *spawn = claim_drainer_locked();
       return Turn::kNext;
     }
-    if (!queue_.empty()) {  // blocked: a lifecycle call waits its turn
-      --drainers_;
-      return Turn::kReleased;
-    }
+    if (queue_.empty()) return Turn::kDry;  // keeps its claim
+    --drainers_;  // blocked: a lifecycle call waits for running calls
+    return Turn::kReleased;
   }
-  linger();
-  std::lock_guard lock(mutex_);
-  if (pop_locked(next)) return Turn::kNext;
-  --drainers_;
-  return Turn::kReleased;
 }
 
-// The queue just ran dry, but a producer is often only a few hundred ns
-// behind. Waiting for it a few microseconds, with the drainer still
-// claimed (so producers post no new one), saves a sleeping pool thread's
-// wake-up, which costs both sides far more than this spin.
-void PluginRunner::linger() const {
-  constexpr int kSpins = 512;
-  for (int i = 0; i < kSpins; ++i) {
-    if (depth_.load(std::memory_order_relaxed) != 0) return;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
+bool PluginRunner::retake(Work* next) {
+  std::lock_guard lock(mutex_);
+  if (pop_locked(next)) return true;
+  --drainers_;
+  return false;
 }
 
 bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {

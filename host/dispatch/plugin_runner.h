@@ -134,10 +134,17 @@ class PluginRunner {
   enum class Turn {
     kNext,      // *next holds the following work: run it
     kYield,     // more work waits, but the caller asked to yield: re-post
+    kDry,       // the queue is empty; the drainer is still claimed, so
+                // the caller must retake() (at once, or after waiting a
+                // moment for a producer, watching depth())
     kReleased,  // nothing may start now; the drainer is released
   };
   bool take(Work* out, bool* spawn);
   Turn done(const Work& work, Work* next, bool* spawn);
+  // After kDry: pops into `next` (true), or releases the drainer (false).
+  bool retake(Work* next);
+  // The queue's length as of its last change, read without the lock.
+  std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
 
   // Process tier: takes up to `max` event deliveries in queue order, or a
   // single lifecycle call, as one running slot (one finish() ends it).
@@ -183,7 +190,6 @@ class PluginRunner {
   bool may_start_locked() const;  // REQUIRES(mutex_)
   bool pop_locked(Work* out);     // REQUIRES(mutex_)
   bool claim_drainer_locked();    // REQUIRES(mutex_)
-  void linger() const;            // EXCLUDES(mutex_)
 
  public:
   // Adds one outcome to the counters (deliver() does it for its calls).
@@ -204,7 +210,7 @@ class PluginRunner {
   RingQueue<Work> queue_;       // GUARDED_BY(mutex_)
   std::uint32_t running_ = 0;   // GUARDED_BY(mutex_)
   std::uint32_t drainers_ = 0;  // GUARDED_BY(mutex_), thread tier
-  // queue_.size() as of the last change, for linger() to watch unlocked.
+  // queue_.size() as of the last change, for depth().
   std::atomic<std::size_t> depth_{0};
   bool lifecycle_running_ = false;   // GUARDED_BY(mutex_)
   bool closed_ = false;              // GUARDED_BY(mutex_)
