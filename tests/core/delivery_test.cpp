@@ -247,3 +247,29 @@ TEST_CASE(
   CHECK(stats[0].second.dropped == dropped);
   CHECK(stats[0].second.delivered + stats[0].second.timeouts == queued);
 }
+
+TEST_CASE(
+    "a plugin that declares concurrency 3 gets three calls at once, and "
+    "one that does not gets one at a time") {
+  Sandbox box;
+  box.add_test_plugin("overlap.so");
+  box.add_test_plugin("recorder.so");
+  const fs::path record = box.file("recorder.log");
+  Host host(host_options(box, nullptr));  // 4 pool threads
+  host.configure("recorder", {{"path", record.string()}, {"sleep_us", "2000"}});
+  host.enable("overlap");
+  host.enable("recorder");
+  REQUIRE(host.start(false).empty());
+  // Each overlap call holds 30 ms, so six events emitted at once keep
+  // three in flight whenever three may run.
+  for (int i = 0; i < 6; ++i) host.emit("channel.created", channel_payload(i));
+  REQUIRE(host.wait_idle(kIdleTimeout));
+  CHECK(host.run_action("overlap", "max", "{}") == "3");
+  // The recorder (concurrency 1) saw its calls strictly one after another
+  // and in order, while overlap ran beside it.
+  const auto lines = recorded(record);
+  REQUIRE(lines.size() == 6);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    CHECK(lines[i].id == lines[i - 1].id + 1);
+  }
+}
