@@ -218,26 +218,34 @@ bool Dispatcher::higher_waiting(std::size_t priority) const {
 // kTurnTime, or a higher priority plugin waits; then it yields the thread
 // (re-posting the runner if work remains).
 void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
+  using Clock = std::chrono::steady_clock;
   constexpr int kTurnCalls = 64;
   constexpr std::chrono::microseconds kTurnTime{500};
   const auto priority = static_cast<std::size_t>(runner->config().priority);
   Work work;
   bool spawn = false;
-  if (!runner->take(&work, &spawn)) return;
+  auto now = Clock::now();
+  if (!runner->take(&work, &spawn, now)) return;
   if (spawn) post_drainer(runner);
   std::size_t finished = 0;
   std::chrono::nanoseconds spent{0};
   for (int calls = 1;; ++calls) {
-    spent += execute(*runner, work);
+    const auto took = execute(*runner, work, now);
+    // A delivery ends when the next may start; a lifecycle call does not
+    // say how long it took, so the clock is read again.
+    now = work.lifecycle ? Clock::now() : now + took;
+    spent += took;
     ++finished;
     const bool keep_going =
         calls < kTurnCalls && spent < kTurnTime && !higher_waiting(priority);
-    const auto turn = runner->done(work, keep_going ? &work : nullptr, &spawn);
+    const auto turn =
+        runner->done(work, keep_going ? &work : nullptr, &spawn, now);
     if (spawn) post_drainer(runner);
     if (turn == PluginRunner::Turn::kNext) continue;
     if (turn == PluginRunner::Turn::kDry) {
       linger(*runner);
-      if (runner->retake(&work)) continue;  // else the drainer is released
+      now = Clock::now();
+      if (runner->retake(&work, now)) continue;  // else it is released
     }
     work_done(finished);
     if (turn == PluginRunner::Turn::kYield) post_drainer(runner);
@@ -249,8 +257,11 @@ void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
 // ns behind. Waiting for it a few microseconds, with the drainer still
 // claimed (so the producer posts no new one), saves the wake-up of a
 // sleeping pool thread, which costs both sides far more. Only one thread
-// lingers at a time, so spinning never takes every core from producers.
+// lingers at a time, so spinning never takes every core from producers,
+// and none while other turns wait for a thread.
 void Dispatcher::linger(const PluginRunner& runner) {
+  // Other plugins' turns are waiting: this thread has better things to do.
+  if (higher_waiting(ready_.size())) return;
   bool expected = false;
   if (!lingering_.compare_exchange_strong(expected, true)) return;
   constexpr int kSpins = 128;
@@ -262,13 +273,14 @@ void Dispatcher::linger(const PluginRunner& runner) {
   lingering_.store(false);
 }
 
-std::chrono::nanoseconds Dispatcher::execute(PluginRunner& runner,
-                                             const Work& work) {
+std::chrono::nanoseconds Dispatcher::execute(
+    PluginRunner& runner, const Work& work,
+    std::chrono::steady_clock::time_point started) {
   if (work.lifecycle) {
     (*work.lifecycle)();  // the closure owns its own error handling
     return std::chrono::nanoseconds(0);
   }
-  const DeliveryResult result = runner.deliver(work);
+  const DeliveryResult result = runner.deliver(work, started);
   report(runner, result);
   return result.duration;
 }

@@ -138,7 +138,9 @@ class Dispatcher {
   bool higher_waiting(std::size_t priority) const;
   void drain(const std::shared_ptr<PluginRunner>& runner);
   void linger(const PluginRunner& runner);
-  std::chrono::nanoseconds execute(PluginRunner& runner, const Work& work);
+  std::chrono::nanoseconds execute(
+      PluginRunner& runner, const Work& work,
+      std::chrono::steady_clock::time_point started);
   void report(PluginRunner& runner, const DeliveryResult& result);
   void close_tripped(PluginRunner& runner, const std::string& reason);
   void report_drop(const PluginRunner& runner, const Work& work,

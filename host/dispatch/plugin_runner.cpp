@@ -83,13 +83,13 @@ bool PluginRunner::may_start_locked() const {
   return running_ < config_.concurrency;
 }
 
-bool PluginRunner::pop_locked(Work* out) {
+bool PluginRunner::pop_locked(Work* out, TimePoint now) {
   if (!may_start_locked()) return false;
   *out = queue_.pop_front();
   depth_.store(queue_.size(), std::memory_order_relaxed);
   ++running_;
   lifecycle_running_ = static_cast<bool>(out->lifecycle);
-  if (out->event) in_flight_.push_back({out->event.get(), Clock::now()});
+  if (out->event) in_flight_.push_back({out->event.get(), now});
   return true;
 }
 
@@ -105,9 +105,9 @@ bool PluginRunner::claim_drainer_locked() {
   return true;
 }
 
-bool PluginRunner::take(Work* out, bool* spawn) {
+bool PluginRunner::take(Work* out, bool* spawn, TimePoint now) {
   std::lock_guard lock(mutex_);
-  if (!pop_locked(out)) {
+  if (!pop_locked(out, now)) {
     --drainers_;
     *spawn = false;
     return false;
@@ -116,8 +116,8 @@ bool PluginRunner::take(Work* out, bool* spawn) {
   return true;
 }
 
-PluginRunner::Turn PluginRunner::done(const Work& work, Work* next,
-                                      bool* spawn) {
+PluginRunner::Turn PluginRunner::done(const Work& work, Work* next, bool* spawn,
+                                      TimePoint now) {
   {
     std::lock_guard lock(mutex_);
     --running_;
@@ -134,7 +134,7 @@ PluginRunner::Turn PluginRunner::done(const Work& work, Work* next,
       --drainers_;
       return Turn::kReleased;
     }
-    if (pop_locked(next)) {
+    if (pop_locked(next, now)) {
       *spawn = claim_drainer_locked();
       return Turn::kNext;
     }
@@ -144,9 +144,9 @@ PluginRunner::Turn PluginRunner::done(const Work& work, Work* next,
   }
 }
 
-bool PluginRunner::retake(Work* next) {
+bool PluginRunner::retake(Work* next, TimePoint now) {
   std::lock_guard lock(mutex_);
-  if (pop_locked(next)) return true;
+  if (pop_locked(next, now)) return true;
   --drainers_;
   return false;
 }
@@ -190,6 +190,10 @@ Outcome PluginRunner::classify(std::int32_t code,
 }
 
 DeliveryResult PluginRunner::deliver(const Work& work) {
+  return deliver(work, Clock::now());
+}
+
+DeliveryResult PluginRunner::deliver(const Work& work, TimePoint started) {
   const Event& event = *work.event;
   DeliveryResult result;
   result.plugin_key = config_.key;
@@ -210,7 +214,6 @@ DeliveryResult PluginRunner::deliver(const Work& work) {
   ev.attempt = work.attempt;
   ev.host = host_api();
 
-  const auto started = Clock::now();
   CallRecord record;
   std::int32_t code = EH_OK;
   std::string escaped;

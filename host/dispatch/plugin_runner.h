@@ -139,10 +139,13 @@ class PluginRunner {
                 // moment for a producer, watching depth())
     kReleased,  // nothing may start now; the drainer is released
   };
-  bool take(Work* out, bool* spawn);
-  Turn done(const Work& work, Work* next, bool* spawn);
+  // `now` is when popped work starts (the caller read the clock already,
+  // for the call before: one clock read per delivery, not three).
+  using TimePoint = std::chrono::steady_clock::time_point;
+  bool take(Work* out, bool* spawn, TimePoint now);
+  Turn done(const Work& work, Work* next, bool* spawn, TimePoint now);
   // After kDry: pops into `next` (true), or releases the drainer (false).
-  bool retake(Work* next);
+  bool retake(Work* next, TimePoint now);
   // The queue's length as of its last change, read without the lock.
   std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
 
@@ -156,7 +159,10 @@ class PluginRunner {
 
   // Calls the handler for `work` with the budget, the exception barrier
   // and the per-thread error capture; records the outcome in the counters.
+  // `started` is when the call begins, if the caller knows; the result's
+  // duration runs from it.
   DeliveryResult deliver(const Work& work);
+  DeliveryResult deliver(const Work& work, TimePoint started);
 
   // Circuit breaker: counts consecutive failures; returns true exactly
   // once, when `threshold` is reached (the runner is then tripped).
@@ -187,9 +193,9 @@ class PluginRunner {
   };
 
   Outcome classify(std::int32_t code, std::chrono::nanoseconds took) const;
-  bool may_start_locked() const;  // REQUIRES(mutex_)
-  bool pop_locked(Work* out);     // REQUIRES(mutex_)
-  bool claim_drainer_locked();    // REQUIRES(mutex_)
+  bool may_start_locked() const;              // REQUIRES(mutex_)
+  bool pop_locked(Work* out, TimePoint now);  // REQUIRES(mutex_)
+  bool claim_drainer_locked();                // REQUIRES(mutex_)
 
  public:
   // Adds one outcome to the counters (deliver() does it for its calls).

@@ -67,6 +67,22 @@ double host_rate(int plugins, unsigned threads, int events) {
   return expected / seconds;
 }
 
+// Nanoseconds of Host::emit for an event no plugin takes: what the host
+// does per event before any delivery (id, time, route lookup, bookkeeping).
+double emit_only_ns(int events) {
+  BenchWorld world(1, 1);
+  Host& host = *world.host;
+  // The no-op plugins handle channel.created only.
+  const CheckedEvent checked = host.check(
+      "channel.deleted", R"({"channel_id":7,"channel_name":"News HD"})");
+  const double seconds = seconds_of([&] {
+    for (int i = 0; i < events; ++i) {
+      host.emit(checked, Dispatcher::Overflow::kWait);
+    }
+  });
+  return seconds * 1e9 / events;
+}
+
 // Nanoseconds of one direct call through the dlsym'd pointer.
 double direct_call_ns(const RawHandlers& raw, int calls) {
   const eh_event ev = sample_event();
@@ -110,6 +126,8 @@ void run_dispatch(const Config& config, Report& report) {
               "1 thread, 1 plugin, over the direct call"});
   report.add({"host overhead", 1e9 / host_1x1 - direct, "ns/deliv",
               "1 thread, 1 plugin, over the direct call"});
+  report.add({"emit, no plugin takes it", emit_only_ns(deliveries), "ns/event",
+              "the producer's share of that"});
 }
 
 }  // namespace
