@@ -130,25 +130,30 @@ void Host::set_level(EventLevel level) {
   effective_level_.store(level_.level);
 }
 
+// What the host knows of `file`: state, problems, warnings. Reading it
+// hashes the file if enabled, so callers build views only of the files
+// they need.
+PluginView Host::view_of(const PluginFile& file) const {
+  std::vector<std::filesystem::path> same_key;
+  for (const PluginFile& other : files_) {
+    if (&other != &file && file.manifest && other.manifest &&
+        other.manifest->key == file.manifest->key) {
+      same_key.push_back(other.path);
+    }
+  }
+  auto it = declared_event_problems_.find(file.path.string());
+  PluginView view = make_plugin_view(
+      file, *state_, it == declared_event_problems_.end() ? "" : it->second,
+      same_key);
+  for (std::string& warning : handler_warnings(file, catalogue())) {
+    view.warnings.push_back(std::move(warning));
+  }
+  return view;
+}
+
 std::vector<PluginView> Host::plugins() const {
   std::vector<PluginView> views;
-  for (const PluginFile& file : files_) {
-    std::vector<std::filesystem::path> same_key;
-    for (const PluginFile& other : files_) {
-      if (&other != &file && file.manifest && other.manifest &&
-          other.manifest->key == file.manifest->key) {
-        same_key.push_back(other.path);
-      }
-    }
-    auto it = declared_event_problems_.find(file.path.string());
-    PluginView view = make_plugin_view(
-        file, *state_, it == declared_event_problems_.end() ? "" : it->second,
-        same_key);
-    for (std::string& warning : handler_warnings(file, catalogue())) {
-      view.warnings.push_back(std::move(warning));
-    }
-    views.push_back(std::move(view));
-  }
+  for (const PluginFile& file : files_) views.push_back(view_of(file));
   return views;
 }
 
@@ -157,11 +162,12 @@ std::vector<PluginView> Host::plugins() const {
 PluginView Host::plugin(const std::string& key) const {
   std::string known;
   std::vector<PluginView> matches;
-  for (PluginView& view : plugins()) {
-    if (view.key == key) {
-      matches.push_back(std::move(view));
+  for (const PluginFile& file : files_) {
+    const std::string file_key = plugin_key_of(file);
+    if (file_key == key) {
+      matches.push_back(view_of(file));
     } else {
-      known += (known.empty() ? "" : ", ") + view.key;
+      known += (known.empty() ? "" : ", ") + file_key;
     }
   }
   for (const PluginView& view : matches) {

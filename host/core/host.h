@@ -218,6 +218,7 @@ class Host : private PluginServices {
   std::vector<std::pair<std::string, RunnerStats>> runner_stats() const;
 
  private:
+  PluginView view_of(const PluginFile& file) const;
   struct Scanned;
   void rescan();
   void open_flight_recorder();
