@@ -166,6 +166,16 @@ bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
   return true;
 }
 
+bool PluginRunner::pop_more(std::vector<Work>* out, std::size_t max) {
+  out->clear();
+  std::lock_guard lock(mutex_);
+  if (closed_ || tripped_.load() || lifecycle_running_) return false;
+  while (!queue_.empty() && out->size() < max && !queue_.front().lifecycle) {
+    out->push_back(queue_.pop_front());
+  }
+  return !out->empty();
+}
+
 bool PluginRunner::requeue_front(std::vector<Work>& work) {
   std::lock_guard lock(mutex_);
   if (closed_ || tripped_.load()) return false;

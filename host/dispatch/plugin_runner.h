@@ -152,6 +152,10 @@ class PluginRunner {
   // Process tier: takes up to `max` event deliveries in queue order, or a
   // single lifecycle call, as one running slot (one finish() ends it).
   bool pop_batch(std::vector<Work>* out, std::size_t max);
+  // Process tier, while holding the slot of a batch of deliveries: takes
+  // up to `max` more deliveries (never a lifecycle call, which waits for
+  // the slot), so the executor can keep its worker fed.
+  bool pop_more(std::vector<Work>* out, std::size_t max);
   // Puts work that was popped but never run back at the front, in order.
   // Returns false (leaving `work` intact) if the runner no longer accepts.
   bool requeue_front(std::vector<Work>& work);

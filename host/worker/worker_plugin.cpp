@@ -196,19 +196,43 @@ void WorkerPlugin::put_back(std::vector<Work>& rest) {
   rest.clear();
 }
 
-void WorkerPlugin::run_batch(std::vector<Work>& batch) {
+bool WorkerPlugin::send_events(const std::vector<Work>& works,
+                               Clock::time_point deadline) {
   FrameWriter frame(MessageType::kEvents);
-  frame.u32(static_cast<std::uint32_t>(batch.size()));
-  for (const Work& work : batch) {
+  frame.u32(static_cast<std::uint32_t>(works.size()));
+  for (const Work& work : works) {
     const Event& e = *work.event;
     put(frame, WireEvent{e.id, e.name, e.payload, e.emitted_at_us,
                          static_cast<std::uint32_t>(e.level), work.attempt});
   }
+  return process_->channel().send(frame.finish(), deadline) ==
+         FrameChannel::Status::kOk;
+}
+
+// Sends the next frame of events while the worker still has the current
+// one to go through, so it never waits for this thread between frames.
+// At most two frames are in flight; what cannot be sent goes back.
+void WorkerPlugin::feed(std::vector<Work>& window, std::size_t next,
+                        Clock::time_point deadline) {
+  if (window.size() - next > policy_.batch) return;
+  std::vector<Work> more;
+  if (!runner_->pop_more(&more, policy_.batch)) return;
+  if (!send_events(more, deadline)) {
+    put_back(more);  // the answers for the window will say what happened
+    return;
+  }
+  window.insert(window.end(), std::make_move_iterator(more.begin()),
+                std::make_move_iterator(more.end()));
+}
+
+// `batch` is the window of events sent and not yet answered, in order; it
+// grows as feed() sends more. Results come one frame per event, so when
+// the worker dies or overruns, the event it was in is known exactly.
+void WorkerPlugin::run_batch(std::vector<Work>& batch) {
   const auto budget = spec_.timeout + policy_.kill_grace;
   std::size_t next = 0;
   auto started = Clock::now();
-  if (process_->channel().send(frame.finish(), started + budget) !=
-      FrameChannel::Status::kOk) {
+  if (!send_events(batch, started + budget)) {
     std::vector<Work> rest(batch.begin(), batch.end());
     lose_worker("stopped taking events", true);
     put_back(rest);
@@ -217,6 +241,7 @@ void WorkerPlugin::run_batch(std::vector<Work>& batch) {
   while (next < batch.size()) {
     Frame answer;
     WireResult result;
+    feed(batch, next, started + budget);
     const Wait got = await(MessageType::kResult, &answer, started + budget);
     const auto took = Clock::now() - started;
     if (got != Wait::kAnswer) {

@@ -101,6 +101,9 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   std::string launch();
   bool ensure_worker();
   void run_batch(std::vector<Work>& batch);
+  bool send_events(const std::vector<Work>& works, Clock::time_point deadline);
+  void feed(std::vector<Work>& window, std::size_t next,
+            Clock::time_point deadline);
   void run_lifecycle(Work& work);
   static std::string check_result(const Frame& answer, const Work& expected,
                                   WireResult* result);
