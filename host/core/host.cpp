@@ -435,34 +435,37 @@ void Host::log_failure(const DeliveryResult& r) {
   last_error_[r.plugin_key] = std::string(to_string(r.outcome)) + " on " +
                               r.event_name + " #" + std::to_string(r.event_id) +
                               ": " + r.message;
-  if (r.outcome != Outcome::kDropped) {
-    spdlog::warn("plugin {} failed on {} #{} ({}): {}", r.plugin_key,
-                 r.event_name, r.event_id, to_string(r.outcome), r.message);
-    return;
-  }
-  DropLog& drops = drop_log_[r.plugin_key];
+  const bool dropped = r.outcome == Outcome::kDropped;
+  DropLog& log = drop_log_[{r.plugin_key, dropped ? "dropped" : "failed"}];
   const auto now = std::chrono::steady_clock::now();
-  if (now - drops.last < std::chrono::seconds(1)) {
-    ++drops.unlogged;
+  if (now - log.last < std::chrono::seconds(1)) {
+    ++log.unlogged;
     return;
   }
-  spdlog::warn("plugin {} dropped {} #{}: {}{}", r.plugin_key, r.event_name,
-               r.event_id, r.message,
-               drops.unlogged == 0
-                   ? ""
-                   : " (" + std::to_string(drops.unlogged) +
-                         " more dropped since the last report)");
-  drops.last = now;
-  drops.unlogged = 0;
+  const std::string since =
+      log.unlogged == 0
+          ? ""
+          : " (" + std::to_string(log.unlogged) + " more " +
+                (dropped ? "dropped" : "failed") + " since the last report)";
+  if (dropped) {
+    spdlog::warn("plugin {} dropped {} #{}: {}{}", r.plugin_key, r.event_name,
+                 r.event_id, r.message, since);
+  } else {
+    spdlog::warn("plugin {} failed on {} #{} ({}): {}{}", r.plugin_key,
+                 r.event_name, r.event_id, to_string(r.outcome), r.message,
+                 since);
+  }
+  log.last = now;
+  log.unlogged = 0;
 }
 
 void Host::flush_drop_log() {
   std::lock_guard lock(errors_mutex_);
-  for (auto& [key, drops] : drop_log_) {
-    if (drops.unlogged == 0) continue;
-    spdlog::warn("plugin {}: {} more deliveries dropped since the last report",
-                 key, drops.unlogged);
-    drops.unlogged = 0;
+  for (auto& [which, log] : drop_log_) {
+    if (log.unlogged == 0) continue;
+    spdlog::warn("plugin {}: {} more deliveries {} since the last report",
+                 which.first, log.unlogged, which.second);
+    log.unlogged = 0;
   }
 }
 

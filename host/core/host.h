@@ -275,13 +275,16 @@ class Host : private PluginServices {
 
   mutable std::mutex errors_mutex_;
   std::map<std::string, std::string> last_error_;  // GUARDED_BY(errors_mutex_)
-  // Drops come in floods when a plugin falls behind: the first is logged,
-  // then at most one summary a second per plugin.
+  // Failures and drops come in floods when a plugin breaks or falls
+  // behind: the first is logged, then at most one line a second per plugin
+  // and kind, with a count of the ones not logged (never a line per event).
   struct DropLog {
     std::chrono::steady_clock::time_point last{};
     std::uint64_t unlogged = 0;
   };
-  std::map<std::string, DropLog> drop_log_;  // GUARDED_BY(errors_mutex_)
+  // Keyed by plugin key, then "failed" or "dropped".
+  std::map<std::pair<std::string, std::string>, DropLog>
+      drop_log_;  // GUARDED_BY(errors_mutex_)
   void log_failure(const DeliveryResult& r);
   void flush_drop_log();
 
