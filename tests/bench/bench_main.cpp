@@ -25,13 +25,14 @@ using namespace eventhost::bench;
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: eventhost_bench [--quick] [--only SUITE[,SUITE...]] "
-               "[--json FILE]\n"
+               "[--json FILE] [--markdown FILE]\n"
                "  Measures eventhost against floors taken in the same run and "
                "prints one table.\n"
                "  --quick   small counts, one round: checks that every suite "
                "runs (figures are not meaningful)\n"
                "  --only    run just these suites\n"
                "  --json    also write the table, with the machine, to FILE\n"
+               "  --markdown  also write it as a Markdown table (README.md)\n"
                "  --list    name the suites and exit\n");
 }
 
@@ -51,7 +52,7 @@ std::set<std::string> split(const std::string& text) {
 int main(int argc, char** argv) {
   Config config;
   std::set<std::string> only;
-  std::string json_path;
+  std::string json_path, markdown_path;
   bool list = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
       only = split(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (arg == "--markdown" && i + 1 < argc) {
+      markdown_path = argv[++i];
     } else if (arg == "--list") {
       list = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -103,5 +106,8 @@ int main(int argc, char** argv) {
   }
   report.print();
   if (!json_path.empty() && !report.write_json(json_path)) return 1;
+  if (!markdown_path.empty() && !report.write_markdown(markdown_path)) {
+    return 1;
+  }
   return report.failed() ? 1 : 0;
 }

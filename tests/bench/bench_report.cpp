@@ -101,4 +101,26 @@ bool Report::write_json(const std::string& path) const {
   return true;
 }
 
+bool Report::write_markdown(const std::string& path) const {
+  const nlohmann::json m = machine();
+  std::ofstream out(path);
+  out << "Measured " << m["date"].get<std::string>() << " on "
+      << m["cores"].get<unsigned>() << " cores (" << m["cpu"].get<std::string>()
+      << "), " << m["kernel"].get<std::string>() << ".\n\n"
+      << "| suite | what | value | unit | note |\n|---|---|---:|---|---|\n";
+  char value[32];
+  for (const Suite& s : suites_) {
+    for (const Row& r : s.rows) {
+      std::snprintf(value, sizeof value, "%.2f", r.value);
+      out << "| " << s.name << " | " << r.name << " | " << value << " | "
+          << r.unit << " | " << r.note << " |\n";
+    }
+  }
+  if (!out) {
+    std::fprintf(stderr, "bench: could not write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace eventhost::bench

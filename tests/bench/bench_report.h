@@ -33,6 +33,8 @@ class Report {
   // Writes every row, with the machine it ran on, to `path`. Returns false
   // (and says why on stderr) if the file could not be written.
   bool write_json(const std::string& path) const;
+  // The same as a Markdown table (for README.md), machine line first.
+  bool write_markdown(const std::string& path) const;
 
  private:
   struct Suite {
