@@ -360,8 +360,10 @@ EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
          static_cast<std::uint32_t>(accepted->level), accepted->emitted_at_us});
   }
   if (options_.on_emitted) options_.on_emitted(*accepted);
-  const Dispatcher::Fanout fanout = dispatcher_->dispatch(accepted, overflow);
-  if (journal_) ledger_.ingest_end(accepted->id);
+  const std::uint64_t id = accepted->id;
+  const Dispatcher::Fanout fanout =
+      dispatcher_->dispatch(std::move(accepted), overflow);
+  if (journal_) ledger_.ingest_end(id);
   outcome.queued = fanout.queued;
   outcome.dropped = fanout.dropped;
   if (fanout.dropped != 0) dropped_[level_index].fetch_add(fanout.dropped);

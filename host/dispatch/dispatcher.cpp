@@ -107,12 +107,22 @@ bool Dispatcher::push_waiting(PluginRunner& runner, Work& work,
   return false;
 }
 
-Dispatcher::Fanout Dispatcher::dispatch(const EventPtr& event,
-                                        Overflow overflow) {
+Dispatcher::Fanout Dispatcher::dispatch(EventPtr event, Overflow overflow) {
   Fanout fanout;
   const auto routes = routes_for(event->name);
-  for (const Route& route : *routes) {
-    queue(route.runner, Work{event, route.handler, route.catch_all, nullptr, 1},
+  const std::size_t count = routes->size();
+  // Counted once for the fan-out, not per delivery: this line is shared
+  // with every pool thread that finishes work.
+  if (count != 0) {
+    outstanding_.fetch_add(static_cast<std::int64_t>(count),
+                           std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const Route& route = (*routes)[i];
+    // The last delivery takes the caller's reference instead of a copy.
+    EventPtr shared = i + 1 == count ? std::move(event) : event;
+    queue(route.runner,
+          Work{std::move(shared), route.handler, route.catch_all, nullptr, 1},
           overflow, &fanout);
   }
   return fanout;
@@ -125,6 +135,7 @@ bool Dispatcher::deliver_to(const std::string& key, const EventPtr& event,
   const auto target = runner->target(event->name);
   if (!target) return false;
   Fanout fanout;
+  outstanding_.fetch_add(1, std::memory_order_relaxed);
   queue(runner,
         Work{event, target->handler, target->catch_all, nullptr, attempt},
         overflow, &fanout);
@@ -136,7 +147,6 @@ void Dispatcher::queue(const std::shared_ptr<PluginRunner>& runner, Work work,
   if (callbacks_.on_queued) callbacks_.on_queued(*runner, *work.event);
   std::string why;
   bool wake = false;
-  outstanding_.fetch_add(1, std::memory_order_relaxed);
   const bool queued = runner->try_push(work, &why, &wake) ||
                       (overflow == Overflow::kWait && runner->accepting() &&
                        push_waiting(*runner, work, &why, &wake));

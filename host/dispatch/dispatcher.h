@@ -83,8 +83,9 @@ class Dispatcher {
   std::shared_ptr<PluginRunner> find(const std::string& key) const;
   std::vector<std::shared_ptr<PluginRunner>> runners() const;
 
-  // Queues `event` for every plugin that handles it.
-  Fanout dispatch(const EventPtr& event, Overflow overflow = Overflow::kDrop);
+  // Queues `event` for every plugin that handles it (taking the caller's
+  // reference for the last one).
+  Fanout dispatch(EventPtr event, Overflow overflow = Overflow::kDrop);
 
   // Queues `event` for plugin `key` alone, as delivery number `attempt`
   // (a retry, a redelivery after a restart, a replay). Returns false if the
@@ -130,6 +131,7 @@ class Dispatcher {
   void invalidate_routes();
   bool push_waiting(PluginRunner& runner, Work& work, std::string* why,
                     bool* wake);
+  // The caller has counted the work in outstanding_.
   void queue(const std::shared_ptr<PluginRunner>& runner, Work work,
              Overflow overflow, Fanout* fanout);
   void start_work(const std::shared_ptr<PluginRunner>& runner);
