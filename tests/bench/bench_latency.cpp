@@ -31,7 +31,10 @@ class Slots {
  public:
   Slots(const fs::path& path, std::size_t count) : count_(count) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || ftruncate(fd, static_cast<off_t>(count * 8)) != 0) {
+    // Allocated, not sparse: the probe's first write to a page must not
+    // wait for the file system.
+    if (fd < 0 ||
+        posix_fallocate(fd, 0, static_cast<off_t>(count * 8)) != 0) {
       throw std::runtime_error("cannot create " + path.string());
     }
     void* map =
