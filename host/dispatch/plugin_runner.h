@@ -3,15 +3,17 @@
 // counters and its circuit breaker, and the guarded call into its code.
 //
 // A runner is of one of two tiers. In the thread tier it holds the loaded
-// library and the pool calls deliver(). In the process tier the plugin
-// lives in a worker process: the runner routes by the handler symbols that
-// discovery read from the file, and its RemoteExecutor takes the queued
-// work (pop_batch) to the worker on its own thread.
+// library, and pool threads take turns at it (take / done / retake) and
+// call deliver(). In the process tier the plugin lives in a worker
+// process: the runner routes by the handler symbols that discovery read
+// from the file, and its RemoteExecutor takes the queued work (pop_batch /
+// pop_more) to the worker on its own thread.
 //
 // Thread-safety: every method may be called from any thread; queue and
 // in-flight bookkeeping are under one per-plugin mutex (never a global
 // one), counters are atomic. The Dispatcher is the only caller of the
-// executor side (pop / finish).
+// drainer side (take / done / retake), the RemoteExecutor of the batch
+// side (pop_batch / pop_more / requeue_front / finish).
 #pragma once
 
 #include <atomic>
