@@ -24,6 +24,14 @@ std::pair<std::string, std::string> explain_refusal(std::string_view text) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::kInvalidInput,
                 "not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // A number too big for a double (1e400) is not a parse_error; it must
+    // not escape as anything but a refusal either.
+    std::string_view what = e.what();
+    const auto bracket = what.find("] ");
+    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+    throw Error(ErrorKind::kInvalidInput,
+                "not valid JSON (" + std::string(what) + ")");
   }
   if (!doc.is_object() || !doc.contains("event") || !doc["event"].is_string()) {
     throw Error(ErrorKind::kInvalidInput,

@@ -5,7 +5,9 @@
 // Thread-safety: a free function on values.
 // Errors: throws Error(kInvalidInput) saying what is wrong: not JSON (with
 // the byte offset), not an object, no "event" string, "data" not an
-// object, or an unknown member.
+// object, or an unknown member. The text inside "data" is not validated
+// here: every caller hands it to the payload check (Host::check), which
+// validates it once and says what is wrong with it.
 #pragma once
 
 #include <string>
@@ -15,7 +17,6 @@
 namespace eventhost {
 
 // The event name and the payload as JSON text ("{}" if absent).
-std::pair<std::string, std::string> parse_event_document(
-    std::string_view text);
+std::pair<std::string, std::string> parse_event_document(std::string_view text);
 
 }  // namespace eventhost
