@@ -416,6 +416,15 @@ TEST_CASE("Bad API calls are refused with a reason and change nothing") {
                                            R"({"sleep_ms": "abc"})");
   CHECK(wrong_type.status == 400);
   CHECK(parse(wrong_type)["kind"] == "invalid_input");
+  // A number no double holds is bad input too, not a server error.
+  const HttpReply huge = daemon.send("PUT", "/api/plugins/slow/settings",
+                                     R"({"sleep_ms": 1e400})");
+  CHECK(huge.status == 400);
+  CHECK_THAT(huge.body, Catch::Contains("number overflow"));
+  const HttpReply huge_line = daemon.send(
+      "POST", "/api/events", "{\"d\": 1e400}\n", "application/x-ndjson");
+  CHECK(huge_line.status == 400);
+  CHECK_THAT(huge_line.body, Catch::Contains("line 1: not valid JSON"));
   const HttpReply no_setting =
       daemon.send("PUT", "/api/plugins/slow/settings", R"({"nope": 1})");
   CHECK(no_setting.status == 404);
