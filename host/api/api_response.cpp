@@ -1,5 +1,7 @@
 #include "api/api_response.h"
 
+#include "common/json_error.h"
+
 namespace eventhost {
 
 unsigned http_status_for(ErrorKind kind) {
@@ -103,11 +105,9 @@ nlohmann::json parse_json_body(const std::string& text,
   } catch (const nlohmann::json::out_of_range& e) {
     // A number beyond a double ("1e400") is not a parse_error, but bad
     // input all the same: a 400, not an escaped exception.
-    std::string detail = e.what();
-    const auto bracket = detail.find("] ");
-    if (bracket != std::string::npos) detail.erase(0, bracket + 2);
-    throw Error(ErrorKind::kInvalidInput,
-                what + " is not valid JSON (" + detail + ")");
+    throw Error(
+        ErrorKind::kInvalidInput,
+        what + " is not valid JSON (" + json_error_detail(e.what()) + ")");
   }
 }
 

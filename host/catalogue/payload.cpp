@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace eventhost {
 namespace {
@@ -202,25 +203,16 @@ void check_depth(const EventSpec& spec, std::string_view text) {
   }
 }
 
-// nlohmann says "[json.exception.parse_error.101] parse error at line 1,
-// column 15: syntax error while parsing value - invalid literal; ...";
-// keep only the part after `marker`, since we report the byte.
-std::string after(std::string_view what, std::string_view marker) {
-  std::size_t at = what.find(marker);
-  if (at != std::string_view::npos) what.remove_prefix(at + marker.size());
-  return std::string(what);
-}
-
 Json parse(const EventSpec& spec, std::string_view text) {
   try {
     return Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte counts from 1, like the line and column in editors.
     fail(spec, "syntax error at byte " + std::to_string(e.byte) + ": " +
-                   after(e.what(), "syntax error "));
+                   json_error_detail(e.what(), "syntax error "));
   } catch (const nlohmann::json::out_of_range& e) {
     // A number beyond a double ("1e400"): "number overflow parsing '1e400'".
-    fail(spec, after(e.what(), "] "));
+    fail(spec, json_error_detail(e.what()));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace eventhost {
 namespace {
@@ -27,11 +28,8 @@ std::pair<std::string, std::string> explain_refusal(std::string_view text) {
   } catch (const nlohmann::json::exception& e) {
     // A number too big for a double (1e400) is not a parse_error; it must
     // not escape as anything but a refusal either.
-    std::string_view what = e.what();
-    const auto bracket = what.find("] ");
-    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
     throw Error(ErrorKind::kInvalidInput,
-                "not valid JSON (" + std::string(what) + ")");
+                "not valid JSON (" + json_error_detail(e.what()) + ")");
   }
   if (!doc.is_object() || !doc.contains("event") || !doc["event"].is_string()) {
     throw Error(ErrorKind::kInvalidInput,
