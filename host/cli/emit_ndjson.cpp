@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <set>
 
 #include "cli/delivery_log.h"
 #include "cli/exit_codes.h"
@@ -21,7 +20,7 @@ struct Rejected {
 struct Summary {
   std::size_t emitted = 0, suppressed = 0, failures = 0;
   std::vector<Rejected> rejected;
-  std::set<std::uint64_t> ids;
+  std::vector<std::uint64_t> ids;  // ascending: ids grow as we emit
   bool all_finished = true;
 };
 
@@ -39,7 +38,7 @@ void emit_line(Host& host, const std::string& line, std::size_t number,
       ++summary.suppressed;
     } else {
       ++summary.emitted;
-      summary.ids.insert(outcome.event_id);
+      summary.ids.push_back(outcome.event_id);
     }
   } catch (const Error& e) {
     summary.rejected.push_back({number, e.what()});
@@ -98,7 +97,7 @@ int emit_ndjson(const Invocation& inv) {
   }
   std::istream& in = source == "-" ? std::cin : file;
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
-  DeliveryLog log;
+  DeliveryLog log(DeliveryLog::Keep::kFailures);
   Host host(host_options(inv.globals, log.observer()));
   start_session(host, true);
   Summary summary;
