@@ -113,11 +113,14 @@ int emit_one(const Invocation& inv) {
     return emit_one_remote(inv, *daemon, event, payload);
   }
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
-  DeliveryLog log;
+  DeliveryLog log(DeliveryLog::Keep::kAll);
   Host host(host_options(inv.globals, log.observer()));
+  // Checked before the session starts: a refused event starts no plugin
+  // and leaves nothing in the journal, not even system.startup.
+  CheckedEvent checked = host.check(event, payload);
   start_session(host, true);
   const EmitOutcome outcome =
-      host.emit(event, payload, Dispatcher::Overflow::kWait);
+      host.emit(std::move(checked), Dispatcher::Overflow::kWait);
   wait_for_deliveries(host, wait);
   const auto results = outcome.suppressed ? std::vector<DeliveryResult>{}
                                           : log.for_event(outcome.event_id);

@@ -242,3 +242,28 @@ TEST_CASE(
   CHECK_THAT(run.out, Catch::Contains("1 delivery still running after 100 ms"));
   CHECK_THAT(run.err, Catch::Contains("plugin(s) slow did not finish"));
 }
+
+TEST_CASE(
+    "a refused emit starts no session: nothing is journaled or delivered, "
+    "not even system.startup") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("audit_log.so");
+  const fs::path audit = sandbox.root() / "audit.jsonl";
+  REQUIRE(
+      sandbox
+          .run({"plugins", "configure", "audit_log", "path=" + audit.string()})
+          .status == 0);
+  REQUIRE(sandbox.run({"plugins", "enable", "audit_log"}).status == 0);
+  const auto journal_before =
+      json_of(sandbox.run({"journal", "list", "--json"}));
+  const std::string audit_before = read_text(audit);
+
+  const CliRun unknown = sandbox.run({"emit", "chanel.created", "{}"});
+  CHECK(unknown.status == 3);
+  CHECK_THAT(unknown.err, Catch::Contains("did you mean 'channel.created'"));
+  const CliRun bad_json = sandbox.run({"emit", "channel.created", "{oops"});
+  CHECK(bad_json.status == 4);
+
+  CHECK(json_of(sandbox.run({"journal", "list", "--json"})) == journal_before);
+  CHECK(read_text(audit) == audit_before);
+}
