@@ -118,7 +118,7 @@ int emit_one(const Invocation& inv) {
   // Checked before the session starts: a refused event starts no plugin
   // and leaves nothing in the journal, not even system.startup.
   CheckedEvent checked = host.check(event, payload);
-  start_session(host, true);
+  start_session(host, emitting_session());
   const EmitOutcome outcome =
       host.emit(std::move(checked), Dispatcher::Overflow::kWait);
   wait_for_deliveries(host, wait);

@@ -99,7 +99,7 @@ int emit_ndjson(const Invocation& inv) {
   const std::chrono::milliseconds wait(inv.vm["wait-ms"].as<unsigned>());
   DeliveryLog log(DeliveryLog::Keep::kFailures);
   Host host(host_options(inv.globals, log.observer()));
-  start_session(host, true);
+  start_session(host, emitting_session());
   Summary summary;
   emit_stream(host, in, summary);
   summary.all_finished = wait_for_deliveries(host, wait);

@@ -247,7 +247,7 @@ int deadletters_retry(const Invocation& inv) {
         daemon->call("POST", "/api/deadletters/retry", to_json(which).dump());
   } else {
     Host host(host_options(inv.globals));
-    start_session(host, false);
+    start_session(host, management_session());
     answer = retry_dead_letters(host, which);
     wait_while_moving(host);
     finish_session(host, kDefaultWait, kExitRuntime);
@@ -318,7 +318,7 @@ int replay(const Invocation& inv) {
     }
   } else {
     Host host(host_options(inv.globals));
-    start_session(host, false);
+    start_session(host, management_session());
     std::function<void(std::size_t)> progress;
     if (terminal) {
       progress = [](std::size_t n) {

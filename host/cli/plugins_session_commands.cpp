@@ -48,7 +48,7 @@ int enable_plugin(const Invocation& inv) {
     return enable_remote(inv, *daemon);
   }
   Host host(host_options(inv.globals));
-  start_session(host, false);
+  start_session(host, management_session());
   const std::string key = key_of(inv);
   const PluginView before = host.plugin(key);
   PluginView view;
@@ -83,7 +83,7 @@ int disable_plugin(const Invocation& inv) {
     view = daemon->call("POST", target + "/disable");
   } else {
     Host host(host_options(inv.globals));
-    start_session(host, false);
+    start_session(host, management_session(key));
     was_enabled = host.plugin(key).enabled;
     view = plugin_json(host.catalogue(), host.disable(key));
     finish_session(host, kDefaultWait, kExitRuntime);
@@ -154,7 +154,7 @@ int set_isolation(const Invocation& inv, std::string tier) {
   } else {
     if (tier == "manifest") tier.clear();
     Host host(host_options(inv.globals));
-    start_session(host, false);
+    start_session(host, management_session(key));
     const PluginView view = host.set_isolation(key, tier);
     finish_session(host, kDefaultWait, kExitRuntime);
     answer = {{"plugin", key},
@@ -196,7 +196,7 @@ int configure_plugin(const Invocation& inv) {
     print_settings(key, host.plugin(key).settings, inv.globals.json);
     return kExitOk;
   }
-  start_session(host, false);
+  start_session(host, management_session(key));
   const PluginView view = host.configure(key, assignments);
   finish_session(host, kDefaultWait, kExitRuntime);
   print_settings(key, view.settings, inv.globals.json);
@@ -217,7 +217,7 @@ int run_action(const Invocation& inv) {
                  .value("result", "");
   } else {
     Host host(host_options(inv.globals));
-    start_session(host, false);
+    start_session(host, management_session());
     result = host.run_action(key, action, params);
     finish_session(host, kDefaultWait, kExitRuntime);
   }

@@ -11,11 +11,26 @@
 
 namespace eventhost::cli {
 
-void start_session(Host& host, bool announce) {
+SessionOptions emitting_session() {
+  SessionOptions session;
+  session.announce = true;
+  session.redeliver = true;
+  return session;
+}
+
+SessionOptions management_session(const std::string& leave_unloaded) {
+  SessionOptions session;
+  session.announce = false;
+  session.redeliver = false;
+  session.leave_unloaded = leave_unloaded;
+  return session;
+}
+
+void start_session(Host& host, const SessionOptions& session) {
   if (const auto& unclean = host.unclean_previous_run()) {
     std::cerr << "eventhost: warning: " << *unclean << std::endl;
   }
-  host.start(announce);
+  host.start(session);
   if (!host.options().safe_mode) return;
   const auto views = host.plugins();
   const auto enabled =

@@ -61,16 +61,16 @@ std::string text_of(const char (&field)[N]) {
   return std::string(field, strnlen(field, N));
 }
 
-std::string describe(const Slot& slot) {
-  const std::string plugin = "plugin '" + text_of(slot.plugin) + "'";
-  switch (static_cast<CallKind>(slot.state)) {
+std::string describe(const UnfinishedCall& call) {
+  const std::string plugin = "plugin '" + call.plugin + "'";
+  switch (call.kind) {
     case CallKind::kLoading:
-      return plugin + " was being loaded (" + text_of(slot.what) + ")";
+      return plugin + " was being loaded (" + call.what + ")";
     case CallKind::kCalling:
-      return plugin + " was handling " + text_of(slot.what) + " #" +
-             std::to_string(slot.event_id);
+      return plugin + " was handling " + call.what + " #" +
+             std::to_string(call.event_id);
     case CallKind::kLifecycle:
-      return plugin + " was in " + text_of(slot.what);
+      return plugin + " was in " + call.what;
     case CallKind::kIdle:
       break;
   }
@@ -95,26 +95,36 @@ std::filesystem::path FlightRecorder::path_for(
   return file;
 }
 
-std::optional<std::string> FlightRecorder::read_report(
+std::vector<UnfinishedCall> FlightRecorder::read_unfinished(
     const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) return {};
   std::vector<char> bytes(kFileSize);
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (static_cast<std::size_t>(in.gcount()) != kFileSize) return std::nullopt;
+  if (static_cast<std::size_t>(in.gcount()) != kFileSize) return {};
   Header header;
   std::memcpy(&header, bytes.data(), sizeof header);
   if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 ||
       header.version != kVersion || header.slots != kSlots || header.clean) {
-    return std::nullopt;
+    return {};
   }
-  std::vector<std::string> parts;
+  std::vector<UnfinishedCall> calls;
   for (std::size_t i = 0; i < kSlots; ++i) {
     Slot slot;
     std::memcpy(&slot, bytes.data() + sizeof(Header) + i * sizeof(Slot),
                 sizeof slot);
     if (slot.state == 0) continue;
-    std::string part = describe(slot);
+    calls.push_back({static_cast<CallKind>(slot.state), text_of(slot.plugin),
+                     text_of(slot.what), slot.event_id});
+  }
+  return calls;
+}
+
+std::optional<std::string> FlightRecorder::report(
+    const std::vector<UnfinishedCall>& calls) {
+  std::vector<std::string> parts;
+  for (const UnfinishedCall& call : calls) {
+    std::string part = describe(call);
     if (std::find(parts.begin(), parts.end(), part) == parts.end())
       parts.push_back(std::move(part));
   }
@@ -123,6 +133,11 @@ std::optional<std::string> FlightRecorder::read_report(
   for (std::size_t i = 0; i < parts.size(); ++i)
     line += (i == 0 ? "" : " and ") + parts[i];
   return line + "; if it happens again, start with --safe-mode";
+}
+
+std::optional<std::string> FlightRecorder::read_report(
+    const std::filesystem::path& file) {
+  return report(read_unfinished(file));
 }
 
 #ifdef _WIN32

@@ -27,10 +27,19 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dispatch/call_recorder.h"
 
 namespace eventhost {
+
+// One plugin call a previous process was in when it died.
+struct UnfinishedCall {
+  CallKind kind = CallKind::kIdle;
+  std::string plugin;
+  std::string what;            // the event's name, or the lifecycle function
+  std::uint64_t event_id = 0;  // for kCalling
+};
 
 class FlightRecorder final : public CallRecorder {
  public:
@@ -41,9 +50,17 @@ class FlightRecorder final : public CallRecorder {
   static std::filesystem::path path_for(
       const std::filesystem::path& state_path);
 
-  // What a previous process left in `file` if it did not stop cleanly
-  // while in a plugin call, as one line naming the plugin(s) and
-  // suggesting --safe-mode; nullopt otherwise.
+  // The calls a previous process left in `file` if it did not stop
+  // cleanly; empty if it did, or if the file is missing, short or foreign.
+  static std::vector<UnfinishedCall> read_unfinished(
+      const std::filesystem::path& file);
+
+  // One line naming the plugin(s) of `calls` and suggesting --safe-mode;
+  // nullopt if `calls` is empty.
+  static std::optional<std::string> report(
+      const std::vector<UnfinishedCall>& calls);
+
+  // report(read_unfinished(file)).
   static std::optional<std::string> read_report(
       const std::filesystem::path& file);
 

@@ -77,8 +77,9 @@ Host::Host(HostOptions options)
     : options_(std::move(options)),
       state_(std::make_unique<StateStore>(options_.state_path)),
       catalogue_(std::make_shared<const Catalogue>(Catalogue::builtin())),
-      unclean_previous_run_(FlightRecorder::read_report(
+      unfinished_calls_(FlightRecorder::read_unfinished(
           FlightRecorder::path_for(options_.state_path))) {
+  unclean_previous_run_ = FlightRecorder::report(unfinished_calls_);
   const char* env = std::getenv("EVENTHOST_EVENT_LEVEL");
   level_ = resolve_level(env, state_->event_level());
   effective_level_.store(level_.level);
@@ -184,7 +185,7 @@ PluginView Host::plugin(const std::string& key) const {
                                  : "; known plugins: " + known));
 }
 
-std::vector<std::string> Host::start(bool announce) {
+std::vector<std::string> Host::start(const SessionOptions& session) {
   if (dispatcher_) return {};
   Dispatcher::Options opts;
   opts.threads = options_.threads;
@@ -204,12 +205,16 @@ std::vector<std::string> Host::start(bool announce) {
     if (durability_) ledger_.queued(r.key(), e.id);
   };
   dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
-  open_flight_recorder();
   open_durability();
+  // Before the recorder starts a new record: the old one is read already,
+  // and what it names must be settled before any plugin code runs.
+  dead_letter_crashed_events();
+  open_flight_recorder();
 
   std::vector<std::string> problems;
   for (const PluginView& view : plugins()) {
     if (!view.enabled || options_.safe_mode) continue;
+    if (view.key == session.leave_unloaded) continue;
     if (!view.loadable) {
       problems.push_back(view.key + ": not loaded: " + view.status);
       continue;
@@ -218,8 +223,8 @@ std::vector<std::string> Host::start(bool announce) {
     if (!failure.empty()) problems.push_back(view.key + ": " + failure);
   }
   for (const std::string& p : problems) spdlog::warn("{}", p);
-  redeliver_unfinished();
-  if (announce) {
+  if (session.redeliver) redeliver_unfinished();
+  if (session.announce) {
     announced_ = true;
     emit_host_event("system.startup",
                     nlohmann::json{{"version", kHostVersion}}.dump());

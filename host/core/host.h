@@ -34,6 +34,7 @@
 #include "catalogue/catalogue.h"
 #include "core/delivery_ledger.h"
 #include "core/durability.h"
+#include "core/flight_recorder.h"
 #include "core/plugin_view.h"
 #include "dispatch/delivery.h"
 #include "dispatch/dispatcher.h"
@@ -88,6 +89,20 @@ struct CheckedEvent {
   std::vector<std::string> extra_fields;  // not in the catalogue's list
 };
 
+// How a session starts (Host::start).
+struct SessionOptions {
+  // Emit system.startup now and system.shutdown at stop().
+  bool announce = false;
+  // Deliver again what a previous run left unfinished. Sessions that
+  // deliver events do; a management command leaves it to the next of
+  // those, so it runs no plugin code it does not need.
+  bool redeliver = true;
+  // An enabled plugin not to load in this session: the one a command
+  // changes without needing its code (disable, --isolation), so the
+  // command works whatever that plugin does when loaded.
+  std::string leave_unloaded;
+};
+
 // What emit() did with one event.
 struct EmitOutcome {
   std::uint64_t event_id = 0;  // 0 if suppressed
@@ -106,8 +121,6 @@ struct HostStats {
   std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
   std::array<std::uint64_t, 5> dropped{};     // deliveries refused, by LevelSet
 };
-
-class FlightRecorder;
 
 class Host : private PluginServices {
  public:
@@ -145,12 +158,12 @@ class Host : private PluginServices {
   // emits plugin.enabled. Throws kRefused if the file is unusable; in a
   // session, throws kRefused if it fails to start (it stays enabled).
   PluginView enable(const std::string& key);
-  // Disables `key`; in a session drains and unloads it and emits
-  // plugin.disabled.
+  // Disables `key`; in a session drains and unloads it and, if it was
+  // enabled, emits plugin.disabled.
   PluginView disable(const std::string& key);
   // Validates `assignments` ("id" -> user text) against the manifest,
-  // persists them, and in a session calls the plugin's configure hook and
-  // emits plugin.configured.
+  // persists them, and in a session, if a value changed, calls the
+  // plugin's configure hook and emits plugin.configured.
   PluginView configure(const std::string& key,
                        const std::map<std::string, std::string>& assignments);
   // Sets where `key` runs ("thread" or "process"; "" follows the manifest)
@@ -161,10 +174,17 @@ class Host : private PluginServices {
   std::string run_action(const std::string& key, const std::string& action,
                          std::string_view params_json);
 
-  // Starts a dispatch session. `announce` emits system.startup now and
-  // system.shutdown at stop(). Returns one line per enabled plugin that
-  // could not be loaded, saying why.
-  std::vector<std::string> start(bool announce);
+  // Starts a dispatch session (see SessionOptions). First, an event that a
+  // plugin was handling when the previous process died (the flight
+  // recorder names it) becomes a dead letter for that plugin instead of
+  // being delivered again: the operator retries it deliberately. Returns
+  // one line per enabled plugin that could not be loaded, saying why.
+  std::vector<std::string> start(const SessionOptions& session);
+  std::vector<std::string> start(bool announce) {
+    SessionOptions session;
+    session.announce = announce;
+    return start(session);
+  }
   bool started() const { return dispatcher_ != nullptr; }
 
   // Ingest: catalogue check, payload check, level filter, route, queue.
@@ -256,6 +276,7 @@ class Host : private PluginServices {
   std::map<std::string, std::string> declared_event_problems_;  // by path
 
   void open_durability();
+  void dead_letter_crashed_events();
   void redeliver_unfinished();
   void settle(const DeliveryResult& r);
   void start_cursor_now(const std::string& key);
@@ -267,6 +288,9 @@ class Host : private PluginServices {
   std::unique_ptr<Dispatcher> dispatcher_;
   bool announced_ = false;
   std::optional<std::string> unclean_previous_run_;
+  // The calls the previous process died in (read at construction, before
+  // a session's recorder starts a new record).
+  std::vector<UnfinishedCall> unfinished_calls_;
   std::shared_ptr<FlightRecorder> recorder_;  // in a session, if it opened
 
   std::mutex ids_mutex_;

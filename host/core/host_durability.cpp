@@ -2,6 +2,8 @@
 // letters, redelivery after a restart) and the operator's tools over them.
 #include <spdlog/spdlog.h>
 
+#include <unordered_set>
+
 #include "common/error.h"
 #include "core/host.h"
 
@@ -52,8 +54,51 @@ void Host::start_cursor_now(const std::string& key) {
       {{key, durability_ ? ledger_.highest() : journal_->last_id()}});
 }
 
+// The event a plugin was handling when the previous process died would,
+// delivered again, most likely kill the host again, and with it every
+// command that starts a session, the ones that would fix the plugin
+// included. It becomes a dead letter for that plugin instead, so that
+// delivering it again (`deadletters retry`) is the operator's choice, made
+// after moving the plugin to the process tier, say.
+void Host::dead_letter_crashed_events() {
+  std::vector<UnfinishedCall> calls;
+  calls.swap(unfinished_calls_);  // settled once, by the first session
+  for (const UnfinishedCall& call : calls) {
+    if (call.kind != CallKind::kCalling || call.event_id == 0 || !journal_) {
+      continue;
+    }
+    if (!journal_->get(call.event_id)) {
+      spdlog::warn(
+          "plugin {} was handling {} #{} when the host died; the journal "
+          "does not hold that event, so it is not delivered again",
+          call.plugin, call.what, call.event_id);
+      continue;
+    }
+    DeadLetter letter;
+    letter.plugin_key = call.plugin;
+    letter.event_id = call.event_id;
+    letter.attempts = 1;
+    letter.outcome = to_string(Outcome::kCrashed);
+    letter.last_error =
+        "the host died while " + call.plugin + " handled this event";
+    try {
+      state_->add_dead_letter(letter);
+    } catch (const Error& e) {
+      spdlog::error("could not record {} #{} as a dead letter for {}: {}",
+                    call.what, call.event_id, call.plugin, e.what());
+      continue;
+    }
+    spdlog::warn(
+        "{} #{} is now a dead letter for {} ({}), not delivered again; "
+        "`eventhost deadletters retry --plugin {}` delivers it when you "
+        "choose",
+        call.what, call.event_id, call.plugin, letter.last_error, call.plugin);
+  }
+}
+
 // After a restart: what each running plugin had not finished, from its
-// cursor on, goes to it again (attempt 2: the handler may have seen it).
+// cursor on, goes to it again (attempt 2: the handler may have seen it),
+// except its dead letters: those go again only when the operator retries.
 void Host::redeliver_unfinished() {
   if (!durability_) return;
   const auto cursors = state_->cursors();
@@ -63,6 +108,10 @@ void Host::redeliver_unfinished() {
       start_cursor_now(runner->key());
       continue;
     }
+    std::unordered_set<std::uint64_t> dead;
+    for (const DeadLetter& d : state_->dead_letters(runner->key())) {
+      dead.insert(d.event_id);
+    }
     JournalQuery query;
     query.after_id = it->second;
     query.limit = kPage;
@@ -70,6 +119,7 @@ void Host::redeliver_unfinished() {
     for (;;) {
       const auto page = journal_->list(query);
       for (const JournalEntry& entry : page) {
+        if (dead.count(entry.id) != 0) continue;
         count += dispatcher_->deliver_to(runner->key(), event_of(entry), 2,
                                          Dispatcher::Overflow::kWait);
       }

@@ -3,20 +3,34 @@
  * Nth channel.created its process handles (setting `crash_every`, default
  * 3), for the process tier: the worker dies with SIGSEGV, the host goes on.
  * The count is per process, so a restarted worker counts from zero again.
+ *
+ * `delay_ms` (default 0) waits that long before the crash, so the tests of
+ * a crash in the thread tier can count on the event being in the journal
+ * by then (the journal's writer commits within a few milliseconds).
  */
 #include <eventhost/plugin.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 static long g_calls;
 static long g_crash_every = 3;
+static long g_delay_ms;
+
+/* The number after "name": in the minified settings object, or fallback. */
+static long setting(const char* settings, const char* name, long fallback) {
+  const char* at = strstr(settings, name);
+  if (at == NULL) return fallback;
+  at += strlen(name);
+  if (*at != ':') return fallback;
+  return strtol(at + 1, NULL, 10);
+}
 
 EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx, const char* settings) {
   (void)ctx;
-  const char* at = settings;
-  /* settings is {"crash_every":N}: the number after the colon. */
-  while (*at != '\0' && *at != ':') ++at;
-  if (*at == ':') g_crash_every = strtol(at + 1, NULL, 10);
+  g_crash_every = setting(settings, "\"crash_every\"", 3);
   if (g_crash_every < 1) g_crash_every = 1;
+  g_delay_ms = setting(settings, "\"delay_ms\"", 0);
   return EH_OK;
 }
 
@@ -24,6 +38,12 @@ EH_EXPORT int32_t on_channel_created(const eh_event* ev, eh_context* ctx) {
   (void)ev;
   (void)ctx;
   if (++g_calls % g_crash_every == 0) {
+    if (g_delay_ms > 0) {
+      struct timespec pause;
+      pause.tv_sec = g_delay_ms / 1000;
+      pause.tv_nsec = (g_delay_ms % 1000) * 1000000L;
+      nanosleep(&pause, NULL);
+    }
     volatile int* nowhere = NULL;
     *nowhere = 1;
   }
