@@ -214,9 +214,12 @@ PluginView Host::enable(const std::string& key) {
 
 PluginView Host::disable(const std::string& key) {
   PluginView view = plugin(key);
+  const bool was_enabled = view.enabled;
   state_->set_disabled(key, "");
   spdlog::debug("disabled plugin {}", key);
   if (dispatcher_) {
+    // A plugin its breaker disabled is already off in the state but may
+    // still have a (tripped) runner: retire it either way.
     const bool loaded = dispatcher_->find(key) != nullptr;
     if (auto runner = dispatcher_->remove(key, options_.shutdown_grace)) {
       save_counters(*runner);
@@ -228,7 +231,10 @@ PluginView Host::disable(const std::string& key) {
           "more events but stays loaded until the host exits",
           key, options_.shutdown_grace.count());
     }
-    emit_host_event("plugin.disabled", plugin_event_payload(view).dump());
+    // Nothing changed for a plugin that was off: nothing to announce.
+    if (was_enabled) {
+      emit_host_event("plugin.disabled", plugin_event_payload(view).dump());
+    }
   }
   return plugin(key);
 }
@@ -243,6 +249,7 @@ PluginView Host::configure(
   }
   const Manifest& m = *view.file.manifest;
   std::map<std::string, std::string> values;
+  bool changed = false;
   for (const auto& [id, text] : assignments) {
     const SettingField* field = m.find_setting(id);
     if (field == nullptr) {
@@ -252,11 +259,16 @@ PluginView Host::configure(
                   key + " has no setting '" + id +
                       "'; its settings:" + (known.empty() ? " (none)" : known));
     }
-    values[id] = parse_setting_text(*field, text).dump();
+    const nlohmann::json value = parse_setting_text(*field, text);
+    const auto current = view.settings.find(id);
+    changed = changed || current == view.settings.end() ||
+              current->second != value;
+    values[id] = value.dump();
   }
   state_->put_settings(key, values);
   view = plugin(key);
-  if (!dispatcher_) return view;
+  // The same values again change nothing: no hook call, no announcement.
+  if (!dispatcher_ || !changed) return view;
   if (auto runner = dispatcher_->find(key)) {
     const auto settings = settings_for(view);
     auto done = std::make_shared<std::promise<std::string>>();

@@ -3,6 +3,8 @@
 // binary and a state file shared only by successive processes.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "cli_sandbox.h"
 
@@ -185,4 +187,55 @@ TEST_CASE("enabling announces plugin.enabled to the plugins already enabled") {
   CHECK_THAT(lines, Catch::Contains("\"plugin.enabled\"") &&
                         Catch::Contains("\"recorder\""));
   CHECK_THAT(lines, Catch::Contains("\"plugin.disabled\""));
+}
+
+TEST_CASE(
+    "disabling a disabled plugin or configuring a setting to its value emits "
+    "nothing") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("audit_log.so");
+  sandbox.add_plugin("recorder.so");
+  const fs::path audit = sandbox.root() / "audit.jsonl";
+  REQUIRE(
+      sandbox
+          .run({"plugins", "configure", "audit_log", "path=" + audit.string()})
+          .status == 0);
+  REQUIRE(sandbox.run({"plugins", "enable", "audit_log"}).status == 0);
+  REQUIRE(sandbox.run({"plugins", "enable", "recorder"}).status == 0);
+  const std::string path = "path=" + (sandbox.root() / "rec.txt").string();
+  for (int i = 0; i < 2; ++i) {
+    CHECK(sandbox.run({"plugins", "configure", "recorder", path}).status == 0);
+  }
+  for (int i = 0; i < 2; ++i) {
+    const CliRun disable = sandbox.run({"plugins", "disable", "recorder"});
+    CHECK(disable.status == 0);
+    if (i == 1) {
+      CHECK_THAT(disable.out, Catch::Contains("was not enabled"));
+    }
+  }
+  const auto plugin_events = json_of(
+      sandbox.run({"journal", "list", "--event", "plugin.*", "--json"}));
+  std::map<std::string, int> count;
+  for (const auto& entry : plugin_events) {
+    if (entry["payload"]["plugin_key"] == "recorder") {
+      ++count[entry["event"].get<std::string>()];
+    }
+  }
+  CHECK(count["plugin.enabled"] == 1);
+  CHECK(count["plugin.configured"] == 1);
+  CHECK(count["plugin.disabled"] == 1);
+  // audit_log, enabled throughout, heard each of them once.
+  const std::string lines = eventhost::test::read_text(audit);
+  for (const char* event :
+       {"plugin.enabled", "plugin.configured", "plugin.disabled"}) {
+    INFO(event);
+    std::size_t heard = 0;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+      heard +=
+          line.find(std::string("\"") + event + "\"") != std::string::npos &&
+          line.find("\"recorder\"") != std::string::npos;
+    }
+    CHECK(heard == 1);
+  }
 }

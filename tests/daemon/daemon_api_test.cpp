@@ -2,6 +2,7 @@
 // token, live control through the CLI's control socket, stats, /metrics
 // and SIGTERM.
 #include <fstream>
+#include <map>
 
 #include "daemon_test_support.h"
 
@@ -304,6 +305,35 @@ TEST_CASE("Settings changed over HTTP are what the CLI then sees") {
   const json info = json_of(sandbox.run({"plugins", "info", "slow", "--json"}));
   INFO(info.dump());
   CHECK(info["settings"]["sleep_ms"] == 42);
+}
+
+TEST_CASE(
+    "A PUT of settings that changes nothing, or a disable of a disabled "
+    "plugin, emits nothing") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("slow.so");
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  for (const char* body :
+       {R"({"sleep_ms": 42})", R"({"sleep_ms": 42})", R"({"sleep_ms": 43})"}) {
+    INFO(body);
+    REQUIRE(daemon.send("PUT", "/api/plugins/slow/settings", body).status ==
+            200);
+  }
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(daemon.send("POST", "/api/plugins/slow/disable", "").status == 200);
+  }
+  // Acknowledged means journaled, and the journal keeps emit order: once
+  // this event is in it, so is anything the requests above emitted.
+  const json last = parse(daemon.send("POST", "/api/events", channel_event(1)));
+  REQUIRE(last["id"].get<std::uint64_t>() > 0);
+  const json page = parse(daemon.get("/api/journal?event=plugin.*"));
+  std::map<std::string, int> count;
+  for (const json& entry : page["entries"]) {
+    ++count[entry["event"].get<std::string>()];
+  }
+  CHECK(count["plugin.configured"] == 2);  // 42, then 43
+  CHECK(count["plugin.disabled"] == 0);    // it was never enabled
 }
 
 TEST_CASE("An NDJSON batch with a line that is not JSON is refused whole") {
