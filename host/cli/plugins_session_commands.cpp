@@ -3,6 +3,7 @@
 // made in a short session, so they apply to the loaded plugins at once and
 // the other plugins hear of them (plugin.enabled, plugin.configured, ...).
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/daemon_client.h"
@@ -138,68 +139,104 @@ nlohmann::json configure_remote(DaemonClient& daemon, const std::string& key,
 }
 
 // `--isolation TIER`: where the plugin runs; "manifest" clears the choice.
-int set_isolation(const Invocation& inv, std::string tier) {
-  const std::string key = key_of(inv);
+std::string checked_tier(const std::string& tier) {
   if (tier != "thread" && tier != "process" && tier != "manifest") {
-    throw Error(ErrorKind::kUsage,
-                "--isolation takes thread, process or "
-                "manifest, got '" +
-                    tier + "'");
+    throw Error(
+        ErrorKind::kUsage,
+        "--isolation takes thread, process or manifest, got '" + tier + "'");
   }
-  nlohmann::json answer;
-  if (auto daemon = connect_daemon(inv.globals)) {
-    answer =
-        daemon->call("PUT", "/api/plugins/" + url_segment(key) + "/isolation",
-                     nlohmann::json{{"isolation", tier}}.dump());
-  } else {
-    if (tier == "manifest") tier.clear();
-    Host host(host_options(inv.globals));
-    start_session(host, management_session(key));
-    const PluginView view = host.set_isolation(key, tier);
-    finish_session(host, kDefaultWait, kExitRuntime);
-    answer = {{"plugin", key},
-              {"isolation", to_string(view.isolation)},
-              {"source", view.isolation_from_user ? "user" : "manifest"}};
+  return tier;
+}
+
+nlohmann::json tier_json(const std::string& key, const PluginView& view) {
+  return {{"plugin", key},
+          {"isolation", to_string(view.isolation)},
+          {"source", view.isolation_from_user ? "user" : "manifest"}};
+}
+
+void print_tier(const std::string& key, const nlohmann::json& answer) {
+  std::cout << key << " runs in the " << answer.value("isolation", "?")
+            << " tier ("
+            << (answer.value("source", "") == "user" ? "set by you"
+                                                     : "as its manifest asks")
+            << ")\n";
+}
+
+// What `configure` changes: settings, the tier, or both in one go.
+struct ConfigureRequest {
+  std::string key;
+  std::map<std::string, std::string> assignments;
+  std::optional<std::string> tier;
+};
+
+struct ConfigureAnswer {
+  nlohmann::json settings, tier;
+};
+
+ConfigureAnswer configure_in_daemon(DaemonClient& daemon,
+                                    const ConfigureRequest& r) {
+  ConfigureAnswer answer;
+  const std::string target = "/api/plugins/" + url_segment(r.key);
+  if (!r.assignments.empty() || !r.tier) {
+    answer.settings = configure_remote(daemon, r.key, r.assignments);
   }
-  if (inv.globals.json) {
-    print_json(answer);
-  } else {
-    std::cout << key << " runs in the " << answer.value("isolation", "?")
-              << " tier ("
-              << (answer.value("source", "") == "user" ? "set by you"
-                                                       : "as its manifest asks")
-              << ")\n";
+  if (r.tier) {
+    answer.tier = daemon.call("PUT", target + "/isolation",
+                              nlohmann::json{{"isolation", *r.tier}}.dump());
   }
-  return kExitOk;
+  return answer;
+}
+
+// Without a daemon: one session that leaves the plugin unloaded, so none
+// of its code runs (see session.h); showing settings needs no session.
+ConfigureAnswer configure_here(const Invocation& inv,
+                               const ConfigureRequest& r) {
+  ConfigureAnswer answer;
+  Host host(host_options(inv.globals));
+  if (r.assignments.empty() && !r.tier) {
+    answer.settings = host.plugin(r.key).settings;
+    return answer;
+  }
+  start_session(host, management_session(r.key));
+  if (!r.assignments.empty()) {
+    answer.settings = host.configure(r.key, r.assignments).settings;
+  }
+  if (r.tier) {
+    const std::string tier = *r.tier == "manifest" ? "" : *r.tier;
+    answer.tier = tier_json(r.key, host.set_isolation(r.key, tier));
+  }
+  finish_session(host, kDefaultWait, kExitRuntime);
+  return answer;
 }
 
 int configure_plugin(const Invocation& inv) {
-  const std::string key = key_of(inv);
+  ConfigureRequest request;
+  request.key = key_of(inv);
   if (inv.vm.count("isolation")) {
-    if (inv.vm.count("assignments")) {
-      throw Error(ErrorKind::kUsage,
-                  "give either --isolation or name=value settings, not both");
+    request.tier = checked_tier(inv.vm["isolation"].as<std::string>());
+  }
+  request.assignments = parse_assignments(
+      inv.vm.count("assignments")
+          ? inv.vm["assignments"].as<std::vector<std::string>>()
+          : std::vector<std::string>{});
+  auto daemon = connect_daemon(inv.globals);
+  const ConfigureAnswer answer = daemon ? configure_in_daemon(*daemon, request)
+                                        : configure_here(inv, request);
+  const bool both = request.tier && !request.assignments.empty();
+  if (inv.globals.json) {
+    if (both) {
+      nlohmann::json out = answer.tier;
+      out["settings"] = answer.settings;
+      print_json(out);
+    } else {
+      print_json(request.tier ? answer.tier : answer.settings);
     }
-    return set_isolation(inv, inv.vm["isolation"].as<std::string>());
-  }
-  const auto words = inv.vm.count("assignments")
-                         ? inv.vm["assignments"].as<std::vector<std::string>>()
-                         : std::vector<std::string>{};
-  const auto assignments = parse_assignments(words);
-  if (auto daemon = connect_daemon(inv.globals)) {
-    print_settings(key, configure_remote(*daemon, key, assignments),
-                   inv.globals.json);
     return kExitOk;
   }
-  Host host(host_options(inv.globals));
-  if (assignments.empty()) {
-    print_settings(key, host.plugin(key).settings, inv.globals.json);
-    return kExitOk;
+  if (request.tier) print_tier(request.key, answer.tier);
+  if (!request.tier || both) {
+    print_settings(request.key, answer.settings, false);
   }
-  start_session(host, management_session(key));
-  const PluginView view = host.configure(key, assignments);
-  finish_session(host, kDefaultWait, kExitRuntime);
-  print_settings(key, view.settings, inv.globals.json);
   return kExitOk;
 }
 
@@ -258,13 +295,19 @@ std::vector<Command> plugins_session_commands() {
       "Trust a plugin: pin its SHA-256 and start it",
       "Pins the file's SHA-256 (a file that changes later is not loaded\n"
       "until you enable it again), then loads the plugin to prove it\n"
-      "starts; the other enabled plugins receive plugin.enabled. A plugin\n"
-      "that is enabled but fails to start exits with status 1.\n\n"
+      "starts. Every enabled plugin that handles plugin.enabled receives\n"
+      "it, the one just enabled included; enabling a plugin that is\n"
+      "already enabled and running announces nothing. A plugin that is\n"
+      "enabled but fails to start exits with status 1.\n\n"
       "Example:\n  eventhost plugins enable login_guard\n",
       enable_plugin);
   Command disable = plugin_command(
       "disable", "plugins disable KEY", "Stop delivering events to a plugin",
-      "The other enabled plugins receive plugin.disabled.\n\n"
+      "The other enabled plugins receive plugin.disabled; disabling a\n"
+      "plugin that is not enabled changes nothing and announces nothing.\n"
+      "The plugin's own code does not run (it is not loaded for this), so\n"
+      "this works whatever the plugin does, even after it crashed the\n"
+      "host.\n\n"
       "Example:\n  eventhost plugins disable login_guard\n",
       disable_plugin);
   Command configure = plugin_command(
@@ -272,14 +315,21 @@ std::vector<Command> plugins_session_commands() {
       "Show or change a plugin's settings",
       "Values are checked against the manifest's setting types (boolean,\n"
       "number, string, select). An unknown setting exits with 3, a bad\n"
-      "value with 4. Without assignments, prints the current settings.\n\n"
+      "value with 4. Without assignments, prints the current settings.\n"
+      "The other enabled plugins receive plugin.configured if a value\n"
+      "changed (the same value again announces nothing). The plugin's own\n"
+      "code does not run for this: it gets its new settings when it next\n"
+      "starts, or at once from a running daemon.\n\n"
       "--isolation chooses where the plugin runs: thread (in the host's\n"
       "process; fastest) or process (a supervised worker process of its own,\n"
       "so a crash, hang or memory blow-up kills only the worker, which is\n"
       "restarted); manifest goes back to what the plugin's manifest asks.\n"
-      "A running plugin is restarted in its new tier at once.\n\n"
+      "A running plugin is restarted in its new tier at once. Settings and\n"
+      "--isolation can be given together; both are applied.\n\n"
       "Examples:\n"
       "  eventhost plugins configure untrusted_plugin --isolation process\n"
+      "  eventhost plugins configure audit_log path=/tmp/a.jsonl "
+      "--isolation process\n"
       "  eventhost plugins configure login_guard max_attempts=3\n"
       "  eventhost plugins configure audit_log path=/tmp/audit.jsonl\n"
       "  eventhost plugins configure login_guard\n",

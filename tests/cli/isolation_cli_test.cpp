@@ -35,9 +35,34 @@ TEST_CASE("the isolation tier is set from the CLI, kept and shown") {
       sandbox.run({"plugins", "configure", "recorder", "--isolation", "vm"});
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("thread, process or manifest"));
+}
+
+TEST_CASE("settings and the isolation tier are changed in one command") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("recorder.so");
   const auto both = sandbox.run({"plugins", "configure", "recorder",
                                  "--isolation", "process", "path=/x"});
-  CHECK(both.status == 2);
+  INFO(both.err);
+  CHECK(both.status == 0);
+  CHECK_THAT(both.out, Catch::Contains(
+                           "recorder runs in the process tier (set by you)") &&
+                           Catch::Contains("/x"));
+  const auto info =
+      json_of(sandbox.run({"plugins", "info", "recorder", "--json"}));
+  CHECK(info["isolation"] == "process");
+  CHECK(info["settings"]["path"] == "/x");
+
+  const auto json =
+      json_of(sandbox.run({"plugins", "configure", "recorder", "path=/y",
+                           "--isolation", "thread", "--json"}));
+  CHECK(json["isolation"] == "thread");
+  CHECK(json["source"] == "user");
+  CHECK(json["settings"]["path"] == "/y");
+  const auto bad = sandbox.run(
+      {"plugins", "configure", "recorder", "--isolation", "vm", "path=/z"});
+  CHECK(bad.status == 2);
+  CHECK(json_of(sandbox.run({"plugins", "info", "recorder",
+                             "--json"}))["settings"]["path"] == "/y");
 }
 
 TEST_CASE("emit survives a plugin that segfaults in the process tier") {
