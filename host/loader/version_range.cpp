@@ -55,6 +55,27 @@ int compare(const Version& a, const Version& b) {
   return 0;
 }
 
+// Why `operand`, which follows the operator `op` in a clause, is not a
+// version: the common slips named, so the author sees what to change.
+std::string why_not_a_version(std::string_view op, std::string_view operand) {
+  static constexpr std::string_view kOperatorChars = "<>=!~";
+  if (operand.empty()) {
+    return "has an operator (" + std::string(op) + ") but no version after it";
+  }
+  if (kOperatorChars.find(operand.front()) != std::string_view::npos) {
+    const auto end = operand.find_first_not_of(kOperatorChars);
+    return "has an operator where the version belongs: \"" +
+           std::string(operand.substr(0, end)) + "\" after \"" +
+           std::string(op) + "\" (one operator per clause, e.g. \"" +
+           std::string(op) +
+           std::string(
+               operand.substr(end == std::string_view::npos ? 0 : end)) +
+           "\")";
+  }
+  return "has no dotted numeric version: \"" + std::string(operand) +
+         "\" is not digits and dots (e.g. 0.18.0)";
+}
+
 // The exclusive upper bound of "~=v": bump the second-to-last component
 // and drop what follows it.
 Version compatible_upper(const Version& v) {
@@ -84,7 +105,7 @@ VersionRange VersionRange::parse(std::string_view text) {
     const std::string_view operand =
         trim(clause.substr(std::string_view(op->first).size()));
     Version version = parse_version(operand);
-    if (version.empty()) bad(clause, "has no dotted numeric version");
+    if (version.empty()) bad(clause, why_not_a_version(op->first, operand));
     const bool compatible = std::string_view(op->first) == "~=";
     if (compatible && version.size() < 2) {
       bad(clause, "needs at least two components after ~=");

@@ -64,6 +64,28 @@ TEST_CASE("a bad range is refused naming the bad clause") {
   refused("~=1", "\"~=1\" needs at least two components");
 }
 
+TEST_CASE(
+    "a doubled operator is named as an operator where a version belongs") {
+  const auto message = [](const char* text) {
+    try {
+      VersionRange::parse(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    FAIL("parsed " << text);
+    return std::string();
+  };
+  CHECK_THAT(message(">=>0.18.0"),
+             Catch::Contains("\">=>0.18.0\" has an operator where the version "
+                             "belongs: \">\" after \">=\"") &&
+                 Catch::Contains("e.g. \">=0.18.0\""));
+  CHECK_THAT(message("<0.2, >= ==0.1"),
+             Catch::Contains("\">= ==0.1\" has an operator where the version "
+                             "belongs: \"==\" after \">=\""));
+  CHECK_THAT(message(">="), Catch::Contains("\">=\" has an operator (>=) but "
+                                            "no version after it"));
+}
+
 TEST_CASE("a manifest's host_version is optional and checked when given") {
   CHECK_FALSE(Manifest::parse(R"({"key": "a"})").host_version.has_value());
   const Manifest m =
