@@ -58,6 +58,10 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
   const std::string path = req.path();
   if (parts.empty()) {
     if (m != "GET") return method_not_allowed(req, "GET");
+    // An empty list would hide why: the folder is refused, not empty.
+    if (host_.folder_refused()) {
+      throw Error(ErrorKind::kRefused, host_.folder_problem());
+    }
     nlohmann::json all = nlohmann::json::array();
     for (const PluginView& view : host_.plugins()) {
       all.push_back(describe(host_, view));

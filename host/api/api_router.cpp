@@ -166,7 +166,8 @@ HttpResponse ApiRouter::readiness() const {
     }
   }
   const bool ready = ready_.load() && catalogue == "valid" &&
-                     state_problem.empty() && not_loaded.empty();
+                     state_problem.empty() && not_loaded.empty() &&
+                     !host_.folder_refused();
   return json_response(
       ready ? 200 : 503,
       {{"ready", ready},
@@ -174,6 +175,8 @@ HttpResponse ApiRouter::readiness() const {
        {"catalogue", catalogue},
        {"state", state_problem.empty() ? "open" : state_problem},
        {"state_file", host_.options().state_path.string()},
+       {"plugins_folder",
+        host_.folder_refused() ? host_.folder_problem() : "ok"},
        {"plugins_loaded", running.size()},
        {"plugins_not_loaded", not_loaded}});
 }

@@ -1,6 +1,7 @@
 // `eventhost plugins list` and `eventhost plugins info`: what is in the
 // plugins folder, read as data. Neither runs any plugin code. With a
 // daemon running they show what it has loaded, live figures included.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
@@ -19,6 +20,10 @@ nlohmann::json fetch_plugins(const Invocation& inv) {
     return daemon->call("GET", "/api/plugins");
   }
   Host host(host_options(inv.globals));
+  // An empty list would hide why: the folder is refused, not empty.
+  if (host.folder_refused()) {
+    throw Error(ErrorKind::kRefused, host.folder_problem());
+  }
   nlohmann::json out = nlohmann::json::array();
   for (const PluginView& view : host.plugins()) {
     out.push_back(plugin_json(host.catalogue(), view));
@@ -58,7 +63,10 @@ int list_plugins(const Invocation& inv) {
     return kExitOk;
   }
   if (plugins.empty()) {
-    std::cout << "no plugins in " << inv.globals.plugins_dir.string() << "\n";
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(inv.globals.plugins_dir, ec);
+    std::cout << "no plugins in " << inv.globals.plugins_dir.string()
+              << (exists ? "" : " (the folder does not exist yet)") << "\n";
     return kExitOk;
   }
   Table table({"KEY", "NAME", "VERSION", "ENABLED", "STATUS", "HANDLES"});
@@ -228,7 +236,10 @@ std::vector<Command> plugins_commands() {
   list.details =
       "Reads every *.so in the plugins folder as data: no plugin code runs.\n"
       "A plugin found for the first time is disabled until you enable it.\n"
-      "Unusable files are listed too, with the reason.\n\n"
+      "Unusable files are listed too, with the reason, under the key their\n"
+      "manifest declares when it can be read (else their file name). A\n"
+      "plugins folder writable by group or others is refused as a whole:\n"
+      "list says why and how to fix it, and exits with 5.\n\n"
       "Examples:\n"
       "  eventhost plugins list\n"
       "  eventhost plugins list --json --plugins-dir ./build/plugins\n";

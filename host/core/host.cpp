@@ -102,6 +102,7 @@ void Host::rescan() {
     files_ = std::move(scan.plugins);
   }
   folder_problem_ = std::move(scan.folder_problem);
+  folder_refused_ = scan.folder_refused;
   if (!folder_problem_.empty()) spdlog::warn("{}", folder_problem_);
   Catalogue merged = Catalogue::builtin();
   declared_event_problems_.clear();
@@ -179,6 +180,18 @@ PluginView Host::plugin(const std::string& key) const {
     if (view.state && view.state->file == view.file.path.string()) return view;
   }
   if (!matches.empty()) return matches.front();
+  if (folder_refused_) {
+    throw Error(ErrorKind::kRefused,
+                "no plugin '" + key + "' can be used: " + folder_problem_);
+  }
+  for (const PluginFile& file : files_) {
+    // KEY.so is there but its manifest could not be read: say why.
+    if (file.path.stem() == key && !file.usable()) {
+      throw Error(ErrorKind::kRefused, "no usable plugin '" + key +
+                                           "': " + file.path.string() +
+                                           " is unusable: " + file.problem);
+    }
+  }
   throw Error(ErrorKind::kNotFound,
               "no plugin '" + key + "' in " + options_.plugins_dir.string() +
                   (known.empty() ? " (the folder has no plugins)"
@@ -391,9 +404,9 @@ void Host::emit_host_event(const std::string& name,
 std::uint64_t Host::next_event_id() {
   std::lock_guard lock(ids_mutex_);
   if (next_id_ == id_limit_) {
-    id_block_ =
-        id_block_ == 0 ? kFirstIdBlock
-                       : std::min(id_block_ * kIdBlockGrowth, kMaxIdBlock);
+    id_block_ = id_block_ == 0
+                    ? kFirstIdBlock
+                    : std::min(id_block_ * kIdBlockGrowth, kMaxIdBlock);
     next_id_ = state_->reserve_event_ids(id_block_);
     id_limit_ = next_id_ + id_block_;
   }

@@ -146,12 +146,19 @@ class Host : private PluginServices {
   // Persists `level`. The environment variable still wins if set.
   void set_level(EventLevel level);
 
+  // What is wrong with the plugins folder ("" if nothing), and whether the
+  // host refuses it (writable by group or others): then none of its
+  // files is used, and listing or enabling says so instead.
+  const std::string& folder_problem() const { return folder_problem_; }
+  bool folder_refused() const { return folder_refused_; }
+
   std::vector<PluginView> plugins() const;
   // Reads the plugins folder again if files were added, removed or
   // changed since the last read; returns the keys seen for the first time
   // (they stay disabled until enabled). Cheap when nothing changed.
   std::vector<std::string> refresh_folder();
-  // Throws Error(kNotFound) listing the known keys.
+  // Throws Error(kNotFound) listing the known keys, or saying why the file
+  // KEY.so is unusable; Error(kRefused) if the folder is refused.
   PluginView plugin(const std::string& key) const;
 
   // Enables `key`: pins the file's SHA-256 and, in a session, loads it and
@@ -273,6 +280,7 @@ class Host : private PluginServices {
   mutable std::mutex files_mutex_;
   std::vector<PluginFile> files_;
   std::string folder_problem_;
+  bool folder_refused_ = false;
   std::map<std::string, std::string> declared_event_problems_;  // by path
 
   void open_durability();

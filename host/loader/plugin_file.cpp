@@ -48,8 +48,8 @@ std::string writable_by_others(const fs::path& path, const char* what) {
     return std::string("cannot stat ") + what + ": " + std::strerror(errno);
   }
   if ((info.st_mode & (S_IWGRP | S_IWOTH)) == 0) return "";
-  return std::string(what) + " is writable by group or others (mode " +
-         octal_mode(info.st_mode) +
+  return std::string(what) + " " + path.string() +
+         " is writable by group or others (mode " + octal_mode(info.st_mode) +
          "), so another user could replace plugin code: run chmod go-w " +
          path.string();
 }
@@ -186,15 +186,20 @@ PluginFile inspect_plugin_file(const fs::path& file) {
     out.problem = "not a regular file: plugins must be plain .so files";
     return out;
   }
-  out.problem = writable_by_others(file, "the plugin file");
-  if (!out.problem.empty()) return out;
+  const std::string mode_problem =
+      writable_by_others(file, "the plugin file");
+  std::string contents_problem;
   try {
-    out.problem = inspect_contents(file, out);
+    contents_problem = inspect_contents(file, out);
   } catch (const std::exception& e) {
     // Resource exhaustion and the like; one bad file must not stop a scan.
-    out.problem = std::string("could not be inspected: ") + e.what();
+    contents_problem = std::string("could not be inspected: ") + e.what();
   }
-  if (!out.problem.empty()) out.manifest.reset();
+  if (!contents_problem.empty()) out.manifest.reset();
+  // A file others may rewrite is refused, but its manifest is still read
+  // (as data, never run): its key lets `plugins list` show it and
+  // `plugins enable KEY` say why it is refused.
+  out.problem = mode_problem.empty() ? contents_problem : mode_problem;
   return out;
 }
 
@@ -208,7 +213,10 @@ ScanResult scan_plugins_folder(const fs::path& folder) {
     return result;
   }
   result.folder_problem = writable_by_others(folder, "the plugins folder");
-  if (!result.folder_problem.empty()) return result;
+  if (!result.folder_problem.empty()) {
+    result.folder_refused = true;
+    return result;
+  }
 
   std::vector<fs::path> files;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end;

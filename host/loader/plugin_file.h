@@ -30,7 +30,9 @@ struct PluginFile {
   bool has_init = false, has_configure = false, has_shutdown = false,
        has_action = false;
   // Empty if the file is usable; otherwise what is wrong and what to do,
-  // e.g. "file is writable by others: run chmod go-w <path>".
+  // e.g. "file is writable by others: run chmod go-w <path>". A file
+  // refused only for its mode keeps its manifest (read as data), so that
+  // commands can name it by its key.
   std::string problem;
 
   bool usable() const { return problem.empty(); }
@@ -44,6 +46,10 @@ PluginFile inspect_plugin_file(const std::filesystem::path& file);
 struct ScanResult {
   std::vector<PluginFile> plugins;  // every *.so found, usable or not, by path
   std::string folder_problem;       // e.g. the folder is writable by others
+  // The folder exists but is refused (writable by group or others): none
+  // of its files is used until it is fixed. A missing folder is a problem
+  // (it holds nothing) but not a refusal.
+  bool folder_refused = false;
 };
 
 // Scans `folder` (not recursively) for *.so files. A missing folder is an

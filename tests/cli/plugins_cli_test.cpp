@@ -239,3 +239,52 @@ TEST_CASE(
     CHECK(heard == 1);
   }
 }
+
+TEST_CASE(
+    "a plugins folder writable by others makes plugins list say which, its "
+    "mode and the fix, and exit 5") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("recorder.so");
+  fs::permissions(sandbox.plugins_dir(), fs::perms(0777));
+  for (const bool json : {false, true}) {
+    const CliRun run = json ? sandbox.run({"plugins", "list", "--json"})
+                            : sandbox.run({"plugins", "list"});
+    INFO(run.err);
+    CHECK(run.status == 5);
+    CHECK(run.out.empty());
+    CHECK_THAT(
+        run.err,
+        Catch::Contains(sandbox.plugins_dir().string() +
+                        " is writable by group or others (mode 0777)") &&
+            Catch::Contains("chmod go-w " + sandbox.plugins_dir().string()));
+  }
+  const CliRun enable = sandbox.run({"plugins", "enable", "recorder"});
+  CHECK(enable.status == 5);
+  CHECK_THAT(enable.err, Catch::Contains("chmod go-w"));
+}
+
+TEST_CASE(
+    "an unusable plugin file is listed under its manifest's key, and "
+    "enabling it says why it is refused") {
+  CliSandbox sandbox;
+  const fs::path file = sandbox.add_plugin("recorder.so");
+  fs::permissions(file, fs::perms(0666));
+  const auto listed = json_of(sandbox.run({"plugins", "list", "--json"}));
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["key"] == "recorder");
+  CHECK_THAT(listed[0]["status"].get<std::string>(),
+             Catch::StartsWith("invalid: ") && Catch::Contains("chmod go-w"));
+
+  const CliRun enable = sandbox.run({"plugins", "enable", "recorder"});
+  CHECK(enable.status == 5);
+  CHECK_THAT(enable.err, Catch::Contains("writable by group or others") &&
+                             Catch::Contains("chmod go-w " + file.string()));
+
+  // A file whose manifest cannot be read is named by its file name; its
+  // stem names it too, with the reason.
+  sandbox.add_plugin("garbage.so");
+  const CliRun garbage = sandbox.run({"plugins", "enable", "garbage"});
+  CHECK(garbage.status == 5);
+  CHECK_THAT(garbage.err, Catch::Contains("garbage.so is unusable: ") &&
+                              Catch::Contains("not a shared library"));
+}
