@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -33,9 +34,13 @@ struct Header {
   std::uint8_t pad[111];
 };
 
+// `signal` and `attempt` took the place of padding that was always zero,
+// so a file of an older eventhost reads as "no signal, attempt 0".
 struct Slot {
-  std::uint8_t state;  // a CallKind
-  std::uint8_t pad[7];
+  std::uint8_t state;   // a CallKind
+  std::uint8_t signal;  // the fatal signal raised in this call, or 0
+  std::uint8_t pad[2];
+  std::uint32_t attempt;
   std::uint64_t event_id;
   std::int64_t at_us;
   char plugin[48];
@@ -61,20 +66,25 @@ std::string text_of(const char (&field)[N]) {
   return std::string(field, strnlen(field, N));
 }
 
+// The slot of the call this thread is in, for the fatal-signal handler.
+thread_local Slot* t_slot = nullptr;
+
 std::string describe(const UnfinishedCall& call) {
   const std::string plugin = "plugin '" + call.plugin + "'";
+  const std::string how =
+      call.signal == 0 ? "" : " (" + signal_name(call.signal) + " there)";
   switch (call.kind) {
     case CallKind::kLoading:
-      return plugin + " was being loaded (" + call.what + ")";
+      return plugin + " was being loaded (" + call.what + ")" + how;
     case CallKind::kCalling:
       return plugin + " was handling " + call.what + " #" +
-             std::to_string(call.event_id);
+             std::to_string(call.event_id) + how;
     case CallKind::kLifecycle:
-      return plugin + " was in " + call.what;
+      return plugin + " was in " + call.what + how;
     case CallKind::kIdle:
       break;
   }
-  return plugin + " was running";
+  return plugin + " was running" + how;
 }
 
 std::uint8_t load_state(std::uint8_t& state) {
@@ -87,6 +97,25 @@ void store_state(std::uint8_t& state, CallKind kind) {
 }
 
 }  // namespace
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGILL:
+      return "SIGILL";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGSYS:
+      return "SIGSYS";
+    default:
+      return "signal " + std::to_string(signal);
+  }
+}
 
 std::filesystem::path FlightRecorder::path_for(
     const std::filesystem::path& state_path) {
@@ -115,7 +144,8 @@ std::vector<UnfinishedCall> FlightRecorder::read_unfinished(
                 sizeof slot);
     if (slot.state == 0) continue;
     calls.push_back({static_cast<CallKind>(slot.state), text_of(slot.plugin),
-                     text_of(slot.what), slot.event_id});
+                     text_of(slot.what), slot.event_id, slot.attempt,
+                     slot.signal});
   }
   return calls;
 }
@@ -179,8 +209,8 @@ FlightRecorder::~FlightRecorder() {
 #endif
 
 std::size_t FlightRecorder::enter(CallKind kind, std::string_view plugin,
-                                  std::string_view what,
-                                  std::uint64_t event_id) noexcept {
+                                  std::string_view what, std::uint64_t event_id,
+                                  std::uint32_t attempt) noexcept {
   // Each thread starts looking at its own slot, so claiming rarely
   // contends; a full table records nothing rather than wait.
   const std::size_t start =
@@ -196,10 +226,13 @@ std::size_t FlightRecorder::enter(CallKind kind, std::string_view plugin,
     copy_text(slot->plugin, plugin);
     copy_text(slot->what, what);
     slot->event_id = event_id;
+    slot->attempt = attempt;
+    slot->signal = 0;
     slot->at_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
     store_state(slot->state, kind);
+    t_slot = slot;
     return i;
   }
   return kNoSlot;
@@ -207,8 +240,16 @@ std::size_t FlightRecorder::enter(CallKind kind, std::string_view plugin,
 
 void FlightRecorder::leave(std::size_t i) noexcept {
   auto* slot = reinterpret_cast<Slot*>(map_ + sizeof(Header)) + i;
+  t_slot = nullptr;
   store_state(slot->state, CallKind::kIdle);
   claimed_[i].store(false, std::memory_order_release);
+}
+
+void FlightRecorder::note_fatal_signal(int signal) noexcept {
+  Slot* slot = t_slot;
+  if (slot == nullptr || signal <= 0 || signal > 255) return;
+  std::atomic_ref<std::uint8_t>(slot->signal)
+      .store(static_cast<std::uint8_t>(signal), std::memory_order_release);
 }
 
 void FlightRecorder::mark_clean() noexcept {

@@ -39,7 +39,15 @@ struct UnfinishedCall {
   std::string plugin;
   std::string what;            // the event's name, or the lifecycle function
   std::uint64_t event_id = 0;  // for kCalling
+  std::uint32_t attempt = 0;   // which delivery of the event it was
+  // The fatal signal (SIGSEGV, SIGABRT, ...) raised on the thread while it
+  // ran this call, or 0: the process was then killed from outside (kill
+  // -9, the OOM killer) or died in a way no handler sees.
+  int signal = 0;
 };
+
+// "SIGSEGV" for SIGSEGV, ..., "signal N" for one without a short name here.
+std::string signal_name(int signal);
 
 class FlightRecorder final : public CallRecorder {
  public:
@@ -71,9 +79,14 @@ class FlightRecorder final : public CallRecorder {
   FlightRecorder(const FlightRecorder&) = delete;
   FlightRecorder& operator=(const FlightRecorder&) = delete;
 
+  // Marks the call this thread is in (if any) as the one that raised
+  // `signal`. Async-signal-safe: one store into the mapped record. Called
+  // by the fatal-signal handler (core/fatal_signals.h).
+  static void note_fatal_signal(int signal) noexcept;
+
   std::size_t enter(CallKind kind, std::string_view plugin,
-                    std::string_view what,
-                    std::uint64_t event_id) noexcept override;
+                    std::string_view what, std::uint64_t event_id,
+                    std::uint32_t attempt) noexcept override;
   void leave(std::size_t slot) noexcept override;
 
   // Records a clean stop: every slot idle, the marker set.

@@ -290,6 +290,7 @@ Host::StopReport Host::stop() {
   journal_.reset();
   // A stuck call stays in the record: the next start names that plugin.
   if (recorder_ && report.clean) recorder_->mark_clean();
+  signal_watch_.reset();
   recorder_.reset();
   return report;
 }
@@ -300,6 +301,7 @@ void Host::open_flight_recorder() {
   try {
     recorder_ = std::make_shared<FlightRecorder>(
         FlightRecorder::path_for(options_.state_path));
+    signal_watch_ = std::make_unique<FatalSignalWatch>();
   } catch (const Error& e) {
     spdlog::warn("{}; running without the flight recorder", e.what());
   }

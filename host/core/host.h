@@ -34,6 +34,7 @@
 #include "catalogue/catalogue.h"
 #include "core/delivery_ledger.h"
 #include "core/durability.h"
+#include "core/fatal_signals.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_view.h"
 #include "dispatch/delivery.h"
@@ -300,6 +301,7 @@ class Host : private PluginServices {
   // a session's recorder starts a new record).
   std::vector<UnfinishedCall> unfinished_calls_;
   std::shared_ptr<FlightRecorder> recorder_;  // in a session, if it opened
+  std::unique_ptr<FatalSignalWatch> signal_watch_;  // with recorder_
 
   std::mutex ids_mutex_;
   std::uint64_t next_id_ = 0, id_limit_ = 0,

@@ -59,7 +59,23 @@ void Host::start_cursor_now(const std::string& key) {
 // command that starts a session, the ones that would fix the plugin
 // included. It becomes a dead letter for that plugin instead, so that
 // delivering it again (`deadletters retry`) is the operator's choice, made
-// after moving the plugin to the process tier, say.
+// after moving the plugin to the process tier, say. That is when the
+// plugin's own call raised the fatal signal, or when the call was already
+// a delivery again (the host died twice on the event). A first delivery
+// the host died in without a signal of its own (kill -9, the OOM killer)
+// is delivered again as usual: at least once.
+namespace {
+
+std::string crash_reason(const UnfinishedCall& call) {
+  const std::string died =
+      "the host died while " + call.plugin + " handled this event";
+  if (call.signal != 0) return died + " (" + signal_name(call.signal) + ")";
+  if (call.attempt >= 2) return died + ", on its delivery again";
+  return "";
+}
+
+}  // namespace
+
 void Host::dead_letter_crashed_events() {
   std::vector<UnfinishedCall> calls;
   calls.swap(unfinished_calls_);  // settled once, by the first session
@@ -67,6 +83,8 @@ void Host::dead_letter_crashed_events() {
     if (call.kind != CallKind::kCalling || call.event_id == 0 || !journal_) {
       continue;
     }
+    const std::string reason = crash_reason(call);
+    if (reason.empty()) continue;
     if (!journal_->get(call.event_id)) {
       spdlog::warn(
           "plugin {} was handling {} #{} when the host died; the journal "
@@ -77,10 +95,9 @@ void Host::dead_letter_crashed_events() {
     DeadLetter letter;
     letter.plugin_key = call.plugin;
     letter.event_id = call.event_id;
-    letter.attempts = 1;
+    letter.attempts = std::max<std::uint32_t>(call.attempt, 1);
     letter.outcome = to_string(Outcome::kCrashed);
-    letter.last_error =
-        "the host died while " + call.plugin + " handled this event";
+    letter.last_error = reason;
     try {
       state_->add_dead_letter(letter);
     } catch (const Error& e) {

@@ -261,8 +261,8 @@ PluginView Host::configure(
     }
     const nlohmann::json value = parse_setting_text(*field, text);
     const auto current = view.settings.find(id);
-    changed = changed || current == view.settings.end() ||
-              current->second != value;
+    changed =
+        changed || current == view.settings.end() || current->second != value;
     values[id] = value.dump();
   }
   state_->put_settings(key, values);

@@ -30,10 +30,12 @@ class CallRecorder {
 
   virtual ~CallRecorder() = default;
   // Notes that this thread now runs `plugin`'s code for `what` (an event
-  // name or a lifecycle function). Returns the slot to pass to leave().
+  // name or a lifecycle function), for the `attempt`-th delivery of event
+  // `event_id` (0 and 1 outside handlers). Returns the slot to pass to
+  // leave().
   virtual std::size_t enter(CallKind kind, std::string_view plugin,
-                            std::string_view what,
-                            std::uint64_t event_id) noexcept = 0;
+                            std::string_view what, std::uint64_t event_id,
+                            std::uint32_t attempt) noexcept = 0;
   virtual void leave(std::size_t slot) noexcept = 0;
 };
 
@@ -42,9 +44,10 @@ class CallRecorder {
 class RecordedCall {
  public:
   RecordedCall(CallRecorder* recorder, CallKind kind, std::string_view plugin,
-               std::string_view what, std::uint64_t event_id = 0) noexcept
+               std::string_view what, std::uint64_t event_id = 0,
+               std::uint32_t attempt = 1) noexcept
       : recorder_(recorder),
-        slot_(recorder ? recorder->enter(kind, plugin, what, event_id)
+        slot_(recorder ? recorder->enter(kind, plugin, what, event_id, attempt)
                        : CallRecorder::kNoSlot) {}
   ~RecordedCall() {
     if (recorder_ != nullptr && slot_ != CallRecorder::kNoSlot)

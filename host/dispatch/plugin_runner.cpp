@@ -230,7 +230,8 @@ DeliveryResult PluginRunner::deliver(const Work& work, TimePoint started) {
   {
     CallScope scope(&record);
     const RecordedCall recorded(config_.recorder.get(), CallKind::kCalling,
-                                config_.key, event.name, event.id);
+                                config_.key, event.name, event.id,
+                                work.attempt);
     // A C++ plugin that skips plugin.hpp can still let an exception out;
     // it must not unwind through the host's pool thread.
     try {

@@ -31,18 +31,21 @@ void ok(const CliSandbox& sandbox, const std::vector<std::string>& args) {
 // milliseconds of a handler: the case where delivering it again at the
 // next start would crash the host again.
 // Returns the id of the event the segfaulter was handling.
-std::uint64_t crash_the_host(CliSandbox& sandbox, fs::path& record) {
+// With `signal` 9 the host is killed (SIGKILL) instead, as kill -9 or the
+// OOM killer would do it from outside.
+std::uint64_t crash_the_host(CliSandbox& sandbox, fs::path& record,
+                             int signal = SIGSEGV) {
   sandbox.add_plugin("segfaulter.so");
   sandbox.add_plugin("recorder.so");
   record = sandbox.enable_recorder();
   ok(sandbox,
-     {"plugins", "configure", "segfaulter", "crash_every=1", "delay_ms=300"});
-  ok(sandbox, {"plugins", "configure", "segfaulter", "--isolation", "thread"});
+     {"plugins", "configure", "segfaulter", "crash_every=1", "delay_ms=300",
+      "signal=" + std::to_string(signal), "--isolation", "thread"});
   ok(sandbox, {"plugins", "enable", "segfaulter"});
   const CliRun crashed =
       sandbox.run({"emit", "channel.created", R"({"channel_id": 7})"});
   INFO(crashed.err);
-  REQUIRE(crashed.status == kSegfaulted);
+  REQUIRE(crashed.status == 128 + signal);
   const auto journal = json_of(
       sandbox.run({"journal", "list", "--event", "channel.created", "--json"}));
   REQUIRE(journal.size() == 1);
@@ -94,7 +97,7 @@ TEST_CASE(
   CHECK(letters[0]["event_id"] == id);
   CHECK(letters[0]["outcome"] == "crashed");
   CHECK(letters[0]["last_error"] ==
-        "the host died while segfaulter handled this event");
+        "the host died while segfaulter handled this event (SIGSEGV)");
 
   // Retrying is the operator's choice; in the process tier the crash now
   // kills only the worker, and the letter stays.
@@ -125,4 +128,29 @@ TEST_CASE(
   // which is the operator's to decide (disable, --isolation process).
   CHECK(json_of(sandbox.run(
             {"plugins", "info", "segfaulter", "--json"}))["enabled"] == true);
+}
+
+TEST_CASE(
+    "an event the host was killed in from outside is delivered again once, "
+    "and is a dead letter if the host dies in it again") {
+  CliSandbox sandbox;
+  fs::path record;
+  const std::uint64_t id = crash_the_host(sandbox, record, SIGKILL);
+
+  // No signal of the plugin's own was seen: this may have been kill -9 or
+  // the OOM killer, so the event goes to it again (at least once)...
+  const CliRun again = sandbox.run({"emit", "channel.updated", "{}"});
+  CHECK(again.status == 128 + SIGKILL);
+  CHECK(json_of(sandbox.run({"deadletters", "list", "--json"})).empty());
+
+  // ...and when the host dies in it a second time, it stops there.
+  const CliRun next = sandbox.run({"emit", "channel.updated", "{}"});
+  INFO(next.err);
+  CHECK(next.status == 0);
+  const auto letters = json_of(sandbox.run({"deadletters", "list", "--json"}));
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0]["event_id"] == id);
+  CHECK(letters[0]["last_error"] ==
+        "the host died while segfaulter handled this event, on its delivery "
+        "again");
 }

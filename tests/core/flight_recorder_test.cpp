@@ -16,7 +16,7 @@ TEST_CASE("a call still open when the recorder goes away is reported") {
   const fs::path file = box.file("state.flight");
   {
     FlightRecorder recorder(file);
-    recorder.enter(CallKind::kCalling, "crasher", "channel.created", 17);
+    recorder.enter(CallKind::kCalling, "crasher", "channel.created", 17, 1);
     // No leave() and no mark_clean(): as if the process died here.
   }
   const auto report = FlightRecorder::read_report(file);
@@ -32,9 +32,9 @@ TEST_CASE("the report names every plugin that was in a call or loading") {
   const fs::path file = box.file("state.flight");
   {
     FlightRecorder recorder(file);
-    const auto left = recorder.enter(CallKind::kCalling, "quick", "a.b", 1);
-    recorder.enter(CallKind::kLoading, "loader", "load", 0);
-    recorder.enter(CallKind::kLifecycle, "shy", "eh_plugin_shutdown", 0);
+    const auto left = recorder.enter(CallKind::kCalling, "quick", "a.b", 1, 1);
+    recorder.enter(CallKind::kLoading, "loader", "load", 0, 1);
+    recorder.enter(CallKind::kLifecycle, "shy", "eh_plugin_shutdown", 0, 1);
     recorder.leave(left);
   }
   const auto report = FlightRecorder::read_report(file);
@@ -50,13 +50,13 @@ TEST_CASE("a clean stop, or no call in progress, leaves no report") {
   const fs::path file = box.file("state.flight");
   {
     FlightRecorder recorder(file);
-    recorder.enter(CallKind::kCalling, "busy", "a.b", 3);
+    recorder.enter(CallKind::kCalling, "busy", "a.b", 3, 1);
     recorder.mark_clean();
   }
   CHECK_FALSE(FlightRecorder::read_report(file).has_value());
   {
     FlightRecorder recorder(file);  // a new run starts a new record
-    recorder.leave(recorder.enter(CallKind::kCalling, "done", "a.b", 4));
+    recorder.leave(recorder.enter(CallKind::kCalling, "done", "a.b", 4, 1));
   }
   CHECK_FALSE(FlightRecorder::read_report(file).has_value());
   CHECK_FALSE(FlightRecorder::read_report(box.file("missing.flight")));
@@ -89,7 +89,7 @@ TEST_CASE(
   }
   {
     FlightRecorder dead(flight);
-    dead.enter(CallKind::kCalling, "recorder", "channel.created", 9);
+    dead.enter(CallKind::kCalling, "recorder", "channel.created", 9, 1);
   }
   {
     Host host(host_options(box, nullptr));

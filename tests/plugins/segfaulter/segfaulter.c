@@ -7,8 +7,11 @@
  * `delay_ms` (default 0) waits that long before the crash, so the tests of
  * a crash in the thread tier can count on the event being in the journal
  * by then (the journal's writer commits within a few milliseconds).
+ * `signal` (default 11) other than 11 raises that signal instead of the
+ * null dereference: 9 (SIGKILL) looks to the host like a kill from outside.
  */
 #include <eventhost/plugin.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +19,7 @@
 static long g_calls;
 static long g_crash_every = 3;
 static long g_delay_ms;
+static long g_signal = SIGSEGV;
 
 /* The number after "name": in the minified settings object, or fallback. */
 static long setting(const char* settings, const char* name, long fallback) {
@@ -31,6 +35,7 @@ EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx, const char* settings) {
   g_crash_every = setting(settings, "\"crash_every\"", 3);
   if (g_crash_every < 1) g_crash_every = 1;
   g_delay_ms = setting(settings, "\"delay_ms\"", 0);
+  g_signal = setting(settings, "\"signal\"", SIGSEGV);
   return EH_OK;
 }
 
@@ -44,6 +49,7 @@ EH_EXPORT int32_t on_channel_created(const eh_event* ev, eh_context* ctx) {
       pause.tv_nsec = (g_delay_ms % 1000) * 1000000L;
       nanosleep(&pause, NULL);
     }
+    if (g_signal != SIGSEGV) raise((int)g_signal);
     volatile int* nowhere = NULL;
     *nowhere = 1;
   }
