@@ -59,10 +59,16 @@ std::string merge_declared_events(const PluginFile& file,
 
 Catalogue catalogue_with_folder(const std::filesystem::path& folder,
                                 const std::filesystem::path& except) {
+  // The folder may hold an installed copy of the plugin being checked (the
+  // file is its update): its events are the checked file's own, so
+  // counting them would make every declared event look listed twice.
+  const PluginFile checked = inspect_plugin_file(except);
+  const std::string key = checked.manifest ? checked.manifest->key : "";
   Catalogue catalogue = Catalogue::builtin();
   std::error_code ec;
   for (const PluginFile& file : scan_plugins_folder(folder).plugins) {
     if (std::filesystem::equivalent(file.path, except, ec)) continue;
+    if (!key.empty() && file.manifest && file.manifest->key == key) continue;
     merge_declared_events(file, catalogue);
   }
   return catalogue;

@@ -45,9 +45,11 @@ PluginCheck check_plugin_file(const std::filesystem::path& path,
                               std::string_view host_version = kHostVersion);
 
 // The built-in catalogue plus the events declared by the usable plugins in
-// `folder` (those that fit), leaving out the file `except` (the one being
-// checked), so a handler of another plugin's event is not taken for a typo.
-// A missing or refused folder gives the built-in catalogue.
+// `folder` (those that fit), so a handler of another plugin's event is not
+// taken for a typo. Leaves out the file `except` (the one being checked)
+// and every file declaring the same key as it (an installed copy of the
+// plugin it updates). A missing or refused folder gives the built-in
+// catalogue.
 Catalogue catalogue_with_folder(const std::filesystem::path& folder,
                                 const std::filesystem::path& except);
 
