@@ -81,6 +81,11 @@ std::vector<std::string> handler_warnings(const PluginFile& file,
     for (std::string& w : subscribe_warnings(file, catalogue)) {
       warnings.push_back(std::move(w));
     }
+    if (file.handler_symbols.empty() && !file.has_catch_all) {
+      warnings.push_back(
+          "exports no handler (on_<event> or eh_on_any_event): it will never "
+          "receive an event");
+    }
   }
   return warnings;
 }
@@ -110,11 +115,6 @@ PluginCheck check_plugin_file(const std::filesystem::path& path,
     check.warnings.push_back("requires host " + range->text() +
                              ", this host is " + std::string(host_version) +
                              ": it will not be loaded here");
-  }
-  if (check.file.handler_symbols.empty() && !check.file.has_catch_all) {
-    check.warnings.push_back(
-        "exports no handler (on_<event> or eh_on_any_event): it will never "
-        "receive an event");
   }
   return check;
 }
