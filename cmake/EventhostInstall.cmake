@@ -3,8 +3,9 @@
 #   eventhost          the eventhost executable
 #   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, testing.hpp, the
 #                      testing library, the CMake package eventhost_sdk
-#                      (targets eventhost::sdk and eventhost::testing, the
-#                      function eventhost_add_plugin()) and pkg-config files
+#                      (targets eventhost::sdk, eventhost::sdk_cpp and
+#                      eventhost::testing, the function
+#                      eventhost_add_plugin()) and pkg-config files
 # Everything is relative to the prefix, so an install to any folder works
 # as it is (-DCMAKE_PREFIX_PATH=<prefix> for find_package).
 include(CMakePackageConfigHelpers)
@@ -17,7 +18,7 @@ install(TARGETS eventhost
 install(TARGETS eventhost-worker
   RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/eventhost COMPONENT eventhost)
 
-install(TARGETS eventhost_sdk eventhost_testing
+install(TARGETS eventhost_sdk eventhost_sdk_cpp eventhost_testing
   EXPORT eventhost_sdk_targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT eventhost-sdk-dev
           NAMELINK_COMPONENT eventhost-sdk-dev
@@ -49,7 +50,7 @@ install(FILES
 # ${pcfiledir}), so `cmake --install --prefix` anywhere needs no rewrite.
 file(RELATIVE_PATH EH_PC_TO_PREFIX
   /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-foreach(pc eventhost-sdk eventhost-testing)
+foreach(pc eventhost-sdk eventhost-sdk-cpp eventhost-testing)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in
     ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc

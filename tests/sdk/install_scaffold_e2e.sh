@@ -34,9 +34,13 @@ step "scaffold a C++ and a C plugin"
 
 for lang in cpp c; do
   key=sdk_e2e_$lang
-  step "build and unit-test $key out of tree"
+  # A plugin written in C needs nothing beyond the SDK, not even the
+  # nlohmann_json that plugin.hpp is built on.
+  no_json=()
+  [ $lang = c ] && no_json=(-DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+  step "build and unit-test $key out of tree ${no_json[*]}"
   cmake -S $lang -B $lang/build -G "$generator" \
-    -DCMAKE_PREFIX_PATH="$work/prefix" > $lang/configure.log ||
+    -DCMAKE_PREFIX_PATH="$work/prefix" "${no_json[@]}" > $lang/configure.log ||
     { cat $lang/configure.log; fail "configuring $key"; }
   grep -q "eventhost_sdk_DIR:PATH=$work/prefix/" $lang/build/CMakeCache.txt ||
     fail "$key did not find eventhost_sdk in the installed prefix"
@@ -47,6 +51,23 @@ for lang in cpp c; do
   "$eventhost" plugins validate --strict $lang/build/$key.so ||
     fail "validating $key"
 done
+
+step "a C++ plugin where nlohmann_json cannot be found: a clear error"
+if cmake -S cpp -B cpp/build-no-json -G "$generator" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON > cpp/no-json.log 2>&1; then
+  fail "a C++ plugin configured without nlohmann_json"
+fi
+grep -q "eventhost_add_plugin(sdk_e2e_cpp)" cpp/no-json.log &&
+  grep -q "nlohmann-json3-dev" cpp/no-json.log ||
+  { cat cpp/no-json.log; fail "no clear error for the missing nlohmann_json"; }
+
+step "pkg-config: eventhost-sdk alone for C, eventhost-sdk-cpp for C++"
+pc_dir=$(dirname "$(find "$work/prefix" -name eventhost-sdk.pc)")
+PKG_CONFIG_LIBDIR=$pc_dir pkg-config --cflags eventhost-sdk > /dev/null ||
+  fail "pkg-config eventhost-sdk needs more than the installed prefix"
+PKG_CONFIG_PATH=$pc_dir pkg-config --cflags eventhost-sdk-cpp > /dev/null ||
+  fail "pkg-config eventhost-sdk-cpp"
 
 step "drop both into a plugins folder, enable, emit"
 mkdir -m 755 plugins
