@@ -1,6 +1,7 @@
 # What `cmake --install` puts in place, and the Debian packages CPack makes
 # of it. Two install components, one package each:
-#   eventhost          the eventhost executable
+#   eventhost          the eventhost executable, its worker, and the example
+#                      plugins (plugins/) in share/eventhost/plugins
 #   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, testing.hpp, the
 #                      testing library, the CMake package eventhost_sdk
 #                      (targets eventhost::sdk, eventhost::sdk_cpp and
@@ -17,6 +18,19 @@ install(TARGETS eventhost
 # The process tier's worker, found by eventhost at ../libexec/eventhost.
 install(TARGETS eventhost-worker
   RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/eventhost COMPONENT eventhost)
+
+# The example plugins, so that a person who installs the package has
+# something to enable: copy them into a plugins folder, or point the host
+# at this one (--plugins-dir). The folder is 0755 and the files 0644
+# whatever the umask, because the host refuses a plugin folder or file
+# that group or others may write.
+set(EH_EXAMPLE_PLUGINS_DIR ${CMAKE_INSTALL_DATADIR}/eventhost/plugins)
+install(DIRECTORY DESTINATION ${EH_EXAMPLE_PLUGINS_DIR} COMPONENT eventhost
+  DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+                        GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+install(TARGETS audit_log event_logger login_guard
+  LIBRARY DESTINATION ${EH_EXAMPLE_PLUGINS_DIR} COMPONENT eventhost
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 install(TARGETS eventhost_sdk eventhost_sdk_cpp eventhost_testing
   EXPORT eventhost_sdk_targets

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The SDK as an outside author gets it: install the build to a temporary
-# prefix, scaffold a C++ and a C plugin with the installed eventhost, build
-# and unit-test both out of tree against that prefix only, validate them,
-# drop them into a plugins folder, enable them, emit, and see their log
-# lines. Everything happens in a temp folder that is removed at the end.
+# prefix, check the example plugins installed with it, scaffold a C++ and a
+# C plugin with the installed eventhost, build and unit-test both out of
+# tree against that prefix only (the C one where nlohmann_json cannot be
+# found: only plugin.hpp needs it), validate them, drop them into a plugins
+# folder, enable them, emit, and see their log lines. Everything happens in
+# a temp folder that is removed at the end.
 #
 # usage: install_scaffold_e2e.sh BUILD_DIR CMAKE_GENERATOR
 set -euo pipefail
@@ -21,10 +23,35 @@ mkdir -p "$HOME"
 fail() { echo "FAILED: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-step "install to $work/prefix"
-cmake --install "$build_dir" --prefix "$work/prefix" > install.log
+# Under a umask that leaves files group-writable, which the host would
+# refuse: installed plugin modes must not depend on it.
+step "install to $work/prefix (umask 002)"
+(umask 002 && cmake --install "$build_dir" --prefix "$work/prefix") > install.log
 eventhost=$work/prefix/bin/eventhost
 [ -x "$eventhost" ] || fail "no installed eventhost binary"
+
+step "the example plugins are installed, ready to list and enable"
+examples=$work/prefix/share/eventhost/plugins
+mode=$(stat -c %a "$examples") || fail "no example plugins folder $examples"
+[ "$mode" = 755 ] || fail "$examples has mode $mode, not 755"
+for key in audit_log event_logger login_guard; do
+  mode=$(stat -c %a "$examples/$key.so") || fail "no example plugin $key.so"
+  [ "$mode" = 644 ] || fail "$examples/$key.so has mode $mode, not 644"
+done
+examples_host=("$eventhost" --plugins-dir "$examples" --state "$work/examples.db")
+"${examples_host[@]}" plugins list > examples.out ||
+  { cat examples.out; fail "listing the installed example plugins"; }
+cat examples.out
+for key in audit_log event_logger login_guard; do
+  grep -Eq "^$key .* disabled " examples.out ||
+    fail "plugins list does not show $key as a usable (disabled) plugin"
+done
+"${examples_host[@]}" plugins enable event_logger > /dev/null
+"${examples_host[@]}" emit channel.created '{"channel_name":"News"}' \
+  > examples-emit.out 2> examples-emit.err ||
+  { cat examples-emit.out examples-emit.err; fail "emit to an installed example"; }
+grep -q "event_logger  on_channel_created" examples-emit.out ||
+  { cat examples-emit.out; fail "the installed event_logger was not called"; }
 
 step "scaffold a C++ and a C plugin"
 "$eventhost" plugins new sdk_e2e_cpp --dir cpp \
