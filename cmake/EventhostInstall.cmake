@@ -1,10 +1,12 @@
 # What `cmake --install` puts in place, and the Debian packages CPack makes
 # of it. Two install components, one package each:
-#   eventhost          the eventhost executable
+#   eventhost          the eventhost executable, its worker, and the example
+#                      plugins (plugins/) in share/eventhost/plugins
 #   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, testing.hpp, the
 #                      testing library, the CMake package eventhost_sdk
-#                      (targets eventhost::sdk and eventhost::testing, the
-#                      function eventhost_add_plugin()) and pkg-config files
+#                      (targets eventhost::sdk, eventhost::sdk_cpp and
+#                      eventhost::testing, the function
+#                      eventhost_add_plugin()) and pkg-config files
 # Everything is relative to the prefix, so an install to any folder works
 # as it is (-DCMAKE_PREFIX_PATH=<prefix> for find_package).
 include(CMakePackageConfigHelpers)
@@ -17,7 +19,20 @@ install(TARGETS eventhost
 install(TARGETS eventhost-worker
   RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/eventhost COMPONENT eventhost)
 
-install(TARGETS eventhost_sdk eventhost_testing
+# The example plugins, so that a person who installs the package has
+# something to enable: copy them into a plugins folder, or point the host
+# at this one (--plugins-dir). The folder is 0755 and the files 0644
+# whatever the umask, because the host refuses a plugin folder or file
+# that group or others may write.
+set(EH_EXAMPLE_PLUGINS_DIR ${CMAKE_INSTALL_DATADIR}/eventhost/plugins)
+install(DIRECTORY DESTINATION ${EH_EXAMPLE_PLUGINS_DIR} COMPONENT eventhost
+  DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+                        GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+install(TARGETS audit_log event_logger login_guard
+  LIBRARY DESTINATION ${EH_EXAMPLE_PLUGINS_DIR} COMPONENT eventhost
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
+install(TARGETS eventhost_sdk eventhost_sdk_cpp eventhost_testing
   EXPORT eventhost_sdk_targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT eventhost-sdk-dev
           NAMELINK_COMPONENT eventhost-sdk-dev
@@ -49,7 +64,7 @@ install(FILES
 # ${pcfiledir}), so `cmake --install --prefix` anywhere needs no rewrite.
 file(RELATIVE_PATH EH_PC_TO_PREFIX
   /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-foreach(pc eventhost-sdk eventhost-testing)
+foreach(pc eventhost-sdk eventhost-sdk-cpp eventhost-testing)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in
     ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc

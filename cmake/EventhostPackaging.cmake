@@ -1,8 +1,9 @@
 # CPack: `cpack -G DEB` in the build folder makes two Debian packages,
-# eventhost (the executable) and eventhost-sdk-dev (the plugin SDK), from
-# the install components of EventhostInstall.cmake. Run-time library
-# dependencies are computed by dpkg-shlibdeps; the SDK's build-time ones
-# (a compiler, CMake, nlohmann-json) are listed by hand.
+# eventhost (the executable and the example plugins) and eventhost-sdk-dev
+# (the plugin SDK), from the install components of EventhostInstall.cmake.
+# Run-time library dependencies are computed by dpkg-shlibdeps; the SDK's
+# build-time ones (a compiler, CMake, nlohmann-json for plugin.hpp) are
+# listed by hand.
 set(CPACK_PACKAGE_NAME eventhost)
 set(CPACK_PACKAGE_VENDOR "eventhost")
 set(CPACK_PACKAGE_CONTACT "eventhost maintainers <eventhost@localhost>")
@@ -19,7 +20,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_EVENTHOST_PACKAGE_NAME eventhost)
 set(CPACK_DEBIAN_EVENTHOST_PACKAGE_SECTION utils)
 set(CPACK_COMPONENT_EVENTHOST_DESCRIPTION
-  "Native event plugin host: the eventhost command")
+  "Native event plugin host: the eventhost command and example plugins")
 
 set(CPACK_DEBIAN_EVENTHOST-SDK-DEV_PACKAGE_NAME eventhost-sdk-dev)
 set(CPACK_DEBIAN_EVENTHOST-SDK-DEV_PACKAGE_DEPENDS

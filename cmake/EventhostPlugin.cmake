@@ -6,6 +6,11 @@
 # the one file is all a user drops into the plugins folder. Only the symbols
 # a plugin marks EH_EXPORT are visible. The manifest must be valid JSON with
 # a "key"; anything deeper is checked by the host (`eventhost plugins info`).
+#
+# A plugin with C++ sources (.cpp, .cc, .cxx, .c++, .C) links
+# eventhost::sdk_cpp, whose plugin.hpp needs nlohmann_json (found here if
+# it is not yet, a clear error if it cannot be); a plain-C plugin links
+# eventhost::sdk and needs nothing more.
 function(eventhost_add_plugin target)
   cmake_parse_arguments(EHP "" "MANIFEST;OUTPUT_DIRECTORY" "SOURCES;LINK_LIBRARIES" ${ARGN})
   if(NOT EHP_SOURCES)
@@ -47,8 +52,25 @@ EH_MANIFEST_PLACEMENT static const struct {
 ]=])
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
 
+  set(sdk eventhost::sdk)
+  foreach(source IN LISTS EHP_SOURCES)
+    if(source MATCHES "\\.(cpp|cc|cxx|c\\+\\+|C)$")
+      set(sdk eventhost::sdk_cpp)
+    endif()
+  endforeach()
+  if(sdk STREQUAL "eventhost::sdk_cpp" AND NOT TARGET nlohmann_json::nlohmann_json)
+    find_package(nlohmann_json 3.10 QUIET)
+    if(NOT TARGET nlohmann_json::nlohmann_json)
+      message(FATAL_ERROR "eventhost_add_plugin(${target}): a plugin with C++ "
+        "sources gets eventhost/plugin.hpp, which needs nlohmann_json 3.10 or "
+        "later, and it was not found: install it (Debian: nlohmann-json3-dev) "
+        "or pass -Dnlohmann_json_DIR=<folder of nlohmann_jsonConfig.cmake>. "
+        "A plugin written in C needs nothing more.")
+    endif()
+  endif()
+
   add_library(${target} MODULE ${EHP_SOURCES} "${generated}")
-  target_link_libraries(${target} PRIVATE eventhost::sdk ${EHP_LINK_LIBRARIES})
+  target_link_libraries(${target} PRIVATE ${sdk} ${EHP_LINK_LIBRARIES})
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden

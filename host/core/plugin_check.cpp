@@ -59,10 +59,16 @@ std::string merge_declared_events(const PluginFile& file,
 
 Catalogue catalogue_with_folder(const std::filesystem::path& folder,
                                 const std::filesystem::path& except) {
+  // The folder may hold an installed copy of the plugin being checked (the
+  // file is its update): its events are the checked file's own, so
+  // counting them would make every declared event look listed twice.
+  const PluginFile checked = inspect_plugin_file(except);
+  const std::string key = checked.manifest ? checked.manifest->key : "";
   Catalogue catalogue = Catalogue::builtin();
   std::error_code ec;
   for (const PluginFile& file : scan_plugins_folder(folder).plugins) {
     if (std::filesystem::equivalent(file.path, except, ec)) continue;
+    if (!key.empty() && file.manifest && file.manifest->key == key) continue;
     merge_declared_events(file, catalogue);
   }
   return catalogue;
@@ -74,6 +80,11 @@ std::vector<std::string> handler_warnings(const PluginFile& file,
   if (file.usable()) {
     for (std::string& w : subscribe_warnings(file, catalogue)) {
       warnings.push_back(std::move(w));
+    }
+    if (file.handler_symbols.empty() && !file.has_catch_all) {
+      warnings.push_back(
+          "exports no handler (on_<event> or eh_on_any_event): it will never "
+          "receive an event");
     }
   }
   return warnings;
@@ -104,11 +115,6 @@ PluginCheck check_plugin_file(const std::filesystem::path& path,
     check.warnings.push_back("requires host " + range->text() +
                              ", this host is " + std::string(host_version) +
                              ": it will not be loaded here");
-  }
-  if (check.file.handler_symbols.empty() && !check.file.has_catch_all) {
-    check.warnings.push_back(
-        "exports no handler (on_<event> or eh_on_any_event): it will never "
-        "receive an event");
   }
   return check;
 }

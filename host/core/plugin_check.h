@@ -7,8 +7,9 @@
 //             type, a declared event outside "<key>.*"), another ABI major,
 //             declared events clashing with the catalogue
 //   warnings  it loads, but something is probably a mistake: a handler for
-//             no known event (naming the nearest), a look-alike export that
-//             is never called, subscribe patterns nothing receives, a
+//             no known event (naming the nearest), a look-alike export or
+//             an entry point exported with C++ linkage (never called),
+//             subscribe patterns nothing receives, no handler at all, a
 //             host_version range this host does not meet
 //
 // Thread-safety: free functions over values.
@@ -45,9 +46,11 @@ PluginCheck check_plugin_file(const std::filesystem::path& path,
                               std::string_view host_version = kHostVersion);
 
 // The built-in catalogue plus the events declared by the usable plugins in
-// `folder` (those that fit), leaving out the file `except` (the one being
-// checked), so a handler of another plugin's event is not taken for a typo.
-// A missing or refused folder gives the built-in catalogue.
+// `folder` (those that fit), so a handler of another plugin's event is not
+// taken for a typo. Leaves out the file `except` (the one being checked)
+// and every file declaring the same key as it (an installed copy of the
+// plugin it updates). A missing or refused folder gives the built-in
+// catalogue.
 Catalogue catalogue_with_folder(const std::filesystem::path& folder,
                                 const std::filesystem::path& except);
 
@@ -56,7 +59,8 @@ Catalogue catalogue_with_folder(const std::filesystem::path& folder,
 std::string merge_declared_events(const PluginFile& file, Catalogue& catalogue);
 
 // Warnings about what `file` handles: its handler symbols (see
-// symbol_warnings in plugin_view.h) and its subscribe patterns.
+// symbol_warnings in plugin_view.h), its subscribe patterns, and exporting
+// no handler at all. `plugins validate`, `list` and `info` all show these.
 std::vector<std::string> handler_warnings(const PluginFile& file,
                                           const Catalogue& catalogue);
 

@@ -110,6 +110,12 @@ PluginView make_plugin_view(const PluginFile& file, StateStore& state,
 std::vector<std::string> symbol_warnings(const PluginFile& file,
                                          const Catalogue& catalogue) {
   std::vector<std::string> warnings;
+  for (const std::string& symbol : file.cxx_linkage_exports) {
+    warnings.push_back(symbol +
+                       " is exported with C++ linkage, so the host never "
+                       "calls it: declare it extern \"C\" (or use "
+                       "EH_EXPORT / EH_ON)");
+  }
   for (const std::string& symbol : file.ignored_symbols) {
     warnings.push_back("ignored export " + symbol +
                        ": not a handler name (handlers are "

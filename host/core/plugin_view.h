@@ -67,8 +67,9 @@ PluginView make_plugin_view(
     const std::vector<std::filesystem::path>& same_key = {},
     std::string_view host_version = kHostVersion);
 
-// Warnings about `file`'s exported symbols: ignored look-alikes ("On_x")
-// and handlers for no event in `catalogue` (naming the nearest event).
+// Warnings about `file`'s exported symbols: entry points exported with
+// C++ linkage (never called), ignored look-alikes ("On_x") and handlers
+// for no event in `catalogue` (naming the nearest event).
 std::vector<std::string> symbol_warnings(const PluginFile& file,
                                          const Catalogue& catalogue);
 

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "common/error.h"
+#include "loader/cxx_symbol.h"
 #include "loader/elf_reader.h"
 
 namespace eventhost {
@@ -82,6 +83,23 @@ bool looks_like_handler(const std::string& name) {
          (name[1] == 'n' || name[1] == 'N') && name[2] == '_';
 }
 
+bool is_lifecycle_name(std::string_view name) {
+  return name == "eh_on_any_event" || name == "eh_plugin_init" ||
+         name == "eh_plugin_configure" || name == "eh_plugin_shutdown" ||
+         name == "eh_plugin_action";
+}
+
+// A handler or lifecycle function the author exported without extern "C":
+// the mistake of copying a C example into a .cpp file.
+bool is_cxx_linkage_entry_point(const std::string& symbol) {
+  const auto function = parse_mangled_function(symbol);
+  if (!function || (function->nested && !function->takes_abi_types)) {
+    return false;
+  }
+  return looks_like_handler(function->name) ||
+         is_lifecycle_name(function->name);
+}
+
 void sort_unique(std::vector<std::string>& names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -100,10 +118,13 @@ void classify_symbols(const std::vector<std::string>& symbols,
       out.handler_symbols.push_back(name);
     } else if (looks_like_handler(name)) {
       out.ignored_symbols.push_back(name);
+    } else if (is_cxx_linkage_entry_point(name)) {
+      out.cxx_linkage_exports.push_back(demangle_symbol(name));
     }
   }
   sort_unique(out.handler_symbols);
   sort_unique(out.ignored_symbols);
+  sort_unique(out.cxx_linkage_exports);
 }
 
 // Reads the manifest section into `out`; returns the problem, "" if none.

@@ -26,7 +26,13 @@ struct PluginFile {
   // Exports that look like handlers (case-insensitive "on_" prefix) but are
   // not valid handler names (on_[a-z][a-z0-9_]*): never called. Sorted.
   std::vector<std::string> ignored_symbols;
-  bool has_catch_all = false;                // eh_on_any_event
+  // Entry points (on_..., eh_on_any_event, eh_plugin_*) exported with C++
+  // linkage, i.e. mangled, which the host never looks up: demangled where
+  // possible, e.g. "on_channel_created(eh_event const*, eh_context*)".
+  // Functions in a namespace or class count only if they take the ABI's
+  // types, so a method such as Widget::on_click(int) is left alone. Sorted.
+  std::vector<std::string> cxx_linkage_exports;
+  bool has_catch_all = false;  // eh_on_any_event
   bool has_init = false, has_configure = false, has_shutdown = false,
        has_action = false;
   // Empty if the file is usable; otherwise what is wrong and what to do,

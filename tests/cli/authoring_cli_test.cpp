@@ -93,6 +93,21 @@ TEST_CASE("validate and plugins list warn about a subscribe nobody gets") {
             "subscribes to events"));
 }
 
+TEST_CASE(
+    "validate accepts an update of a plugin whose older copy is in the "
+    "plugins folder") {
+  CliSandbox sandbox;
+  sandbox.add_plugin("login_guard.so");  // the installed copy
+  // The build's copy, same key and declared events: the new version.
+  const std::string update =
+      (fs::path(EH_PLUGINS_DIR) / "login_guard.so").string();
+  const CliRun run = sandbox.run({"plugins", "validate", update});
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  CHECK(has(run.out, update + ": valid"));
+  CHECK_FALSE(has(run.out, "listed 2 times"));
+}
+
 TEST_CASE("validate says what to do with a missing file") {
   CliSandbox sandbox;
   const CliRun run = sandbox.run_bare({"plugins", "validate", "nope.so"});

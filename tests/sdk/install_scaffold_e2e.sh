@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The SDK as an outside author gets it: install the build to a temporary
-# prefix, scaffold a C++ and a C plugin with the installed eventhost, build
-# and unit-test both out of tree against that prefix only, validate them,
-# drop them into a plugins folder, enable them, emit, and see their log
-# lines. Everything happens in a temp folder that is removed at the end.
+# prefix, check the example plugins installed with it, scaffold a C++ and a
+# C plugin with the installed eventhost, build and unit-test both out of
+# tree against that prefix only (the C one where nlohmann_json cannot be
+# found: only plugin.hpp needs it), validate them, drop them into a plugins
+# folder, enable them, emit, and see their log lines. Everything happens in
+# a temp folder that is removed at the end.
 #
 # usage: install_scaffold_e2e.sh BUILD_DIR CMAKE_GENERATOR
 set -euo pipefail
@@ -21,10 +23,35 @@ mkdir -p "$HOME"
 fail() { echo "FAILED: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-step "install to $work/prefix"
-cmake --install "$build_dir" --prefix "$work/prefix" > install.log
+# Under a umask that leaves files group-writable, which the host would
+# refuse: installed plugin modes must not depend on it.
+step "install to $work/prefix (umask 002)"
+(umask 002 && cmake --install "$build_dir" --prefix "$work/prefix") > install.log
 eventhost=$work/prefix/bin/eventhost
 [ -x "$eventhost" ] || fail "no installed eventhost binary"
+
+step "the example plugins are installed, ready to list and enable"
+examples=$work/prefix/share/eventhost/plugins
+mode=$(stat -c %a "$examples") || fail "no example plugins folder $examples"
+[ "$mode" = 755 ] || fail "$examples has mode $mode, not 755"
+for key in audit_log event_logger login_guard; do
+  mode=$(stat -c %a "$examples/$key.so") || fail "no example plugin $key.so"
+  [ "$mode" = 644 ] || fail "$examples/$key.so has mode $mode, not 644"
+done
+examples_host=("$eventhost" --plugins-dir "$examples" --state "$work/examples.db")
+"${examples_host[@]}" plugins list > examples.out ||
+  { cat examples.out; fail "listing the installed example plugins"; }
+cat examples.out
+for key in audit_log event_logger login_guard; do
+  grep -Eq "^$key .* disabled " examples.out ||
+    fail "plugins list does not show $key as a usable (disabled) plugin"
+done
+"${examples_host[@]}" plugins enable event_logger > /dev/null
+"${examples_host[@]}" emit channel.created '{"channel_name":"News"}' \
+  > examples-emit.out 2> examples-emit.err ||
+  { cat examples-emit.out examples-emit.err; fail "emit to an installed example"; }
+grep -q "event_logger  on_channel_created" examples-emit.out ||
+  { cat examples-emit.out; fail "the installed event_logger was not called"; }
 
 step "scaffold a C++ and a C plugin"
 "$eventhost" plugins new sdk_e2e_cpp --dir cpp \
@@ -34,9 +61,13 @@ step "scaffold a C++ and a C plugin"
 
 for lang in cpp c; do
   key=sdk_e2e_$lang
-  step "build and unit-test $key out of tree"
+  # A plugin written in C needs nothing beyond the SDK, not even the
+  # nlohmann_json that plugin.hpp is built on.
+  no_json=()
+  [ $lang = c ] && no_json=(-DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+  step "build and unit-test $key out of tree ${no_json[*]}"
   cmake -S $lang -B $lang/build -G "$generator" \
-    -DCMAKE_PREFIX_PATH="$work/prefix" > $lang/configure.log ||
+    -DCMAKE_PREFIX_PATH="$work/prefix" "${no_json[@]}" > $lang/configure.log ||
     { cat $lang/configure.log; fail "configuring $key"; }
   grep -q "eventhost_sdk_DIR:PATH=$work/prefix/" $lang/build/CMakeCache.txt ||
     fail "$key did not find eventhost_sdk in the installed prefix"
@@ -47,6 +78,23 @@ for lang in cpp c; do
   "$eventhost" plugins validate --strict $lang/build/$key.so ||
     fail "validating $key"
 done
+
+step "a C++ plugin where nlohmann_json cannot be found: a clear error"
+if cmake -S cpp -B cpp/build-no-json -G "$generator" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON > cpp/no-json.log 2>&1; then
+  fail "a C++ plugin configured without nlohmann_json"
+fi
+grep -q "eventhost_add_plugin(sdk_e2e_cpp)" cpp/no-json.log &&
+  grep -q "nlohmann-json3-dev" cpp/no-json.log ||
+  { cat cpp/no-json.log; fail "no clear error for the missing nlohmann_json"; }
+
+step "pkg-config: eventhost-sdk alone for C, eventhost-sdk-cpp for C++"
+pc_dir=$(dirname "$(find "$work/prefix" -name eventhost-sdk.pc)")
+PKG_CONFIG_LIBDIR=$pc_dir pkg-config --cflags eventhost-sdk > /dev/null ||
+  fail "pkg-config eventhost-sdk needs more than the installed prefix"
+PKG_CONFIG_PATH=$pc_dir pkg-config --cflags eventhost-sdk-cpp > /dev/null ||
+  fail "pkg-config eventhost-sdk-cpp"
 
 step "drop both into a plugins folder, enable, emit"
 mkdir -m 755 plugins

@@ -47,11 +47,16 @@ extern "C" {
 #define EH_ABI_MAJOR_OF(v) (((uint32_t)(v)) >> 16)
 
 /* ---- Export decoration ------------------------------------------------- */
+/* EH_EXPORT makes a definition visible to the host. Compiled as C++ it also
+ * gives the definition C linkage (extern "C"), because the host looks up
+ * plain C names: the C examples work unchanged in a .cpp file, and there is
+ * no need to write extern "C" in front of EH_EXPORT (clang warns about the
+ * duplicate; inside an extern "C" { } block it is harmless). */
 
 #if defined(_WIN32)
-#define EH_EXPORT __declspec(dllexport)
+#define EH_VISIBLE __declspec(dllexport)
 #else
-#define EH_EXPORT __attribute__((visibility("default")))
+#define EH_VISIBLE __attribute__((visibility("default")))
 #endif
 
 #ifdef __cplusplus
@@ -59,6 +64,8 @@ extern "C" {
 #else
 #define EH_EXTERN_C
 #endif
+
+#define EH_EXPORT EH_EXTERN_C EH_VISIBLE
 
 /* ---- Return codes ------------------------------------------------------ */
 /* Handlers and lifecycle functions return EH_OK on success. Any other value
@@ -227,7 +234,7 @@ typedef struct eh_manifest_header {
 
 /* Exports eh_abi_version for the given ABI version. */
 #define EH_PLUGIN_ABI_VERSION_EXPORT(VERSION) \
-  EH_EXTERN_C EH_EXPORT const uint32_t eh_abi_version = (VERSION)
+  EH_EXPORT const uint32_t eh_abi_version = (VERSION)
 
 /* Embeds JSON_LITERAL (a string literal) as the manifest and exports the
  * ABI version. Use once per plugin, at file scope. */

@@ -352,8 +352,8 @@ inline void run_shutdown(eh_context* ctx, ShutdownBody body) noexcept {
 // Remembers the host table, then runs EH_PLUGIN_INIT's body if there is one.
 // `used` makes every translation unit emit it (merged by the linker), so it
 // is exported even from a plugin whose sources never call it.
-extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
-    const eh_host_api* host, eh_context* ctx) {
+EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(const eh_host_api* host,
+                                                    eh_context* ctx) {
   if (host == nullptr ||
       EH_ABI_MAJOR_OF(host->abi_version) != EH_ABI_MAJOR_OF(EH_ABI_VERSION)) {
     return EH_ERR_INVALID_ARGUMENT;
@@ -382,8 +382,7 @@ extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
 #define EH_ON(SUFFIX)                                                      \
   static void eh_cxx_on_##SUFFIX(const ::eventhost::Event&,                \
                                  ::eventhost::Context&);                   \
-  EH_EXTERN_C EH_EXPORT int32_t on_##SUFFIX(const eh_event* ev,            \
-                                            eh_context* ctx) {             \
+  EH_EXPORT int32_t on_##SUFFIX(const eh_event* ev, eh_context* ctx) {     \
     return ::eventhost::detail::run_handler(ev, ctx, &eh_cxx_on_##SUFFIX); \
   }                                                                        \
   static void eh_cxx_on_##SUFFIX
@@ -391,8 +390,7 @@ extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
 #define EH_ON_ANY_EVENT                                                     \
   static void eh_cxx_on_any_event(const ::eventhost::Event&,                \
                                   ::eventhost::Context&);                   \
-  EH_EXTERN_C EH_EXPORT int32_t eh_on_any_event(const eh_event* ev,         \
-                                                eh_context* ctx) {          \
+  EH_EXPORT int32_t eh_on_any_event(const eh_event* ev, eh_context* ctx) {  \
     return ::eventhost::detail::run_handler(ev, ctx, &eh_cxx_on_any_event); \
   }                                                                         \
   static void eh_cxx_on_any_event
@@ -403,21 +401,21 @@ extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
       &eh_cxx_plugin_init};                                              \
   static void eh_cxx_plugin_init
 
-#define EH_PLUGIN_CONFIGURE                                                 \
-  static void eh_cxx_plugin_configure(const ::nlohmann::json&,              \
-                                      ::eventhost::Context&);               \
-  EH_EXTERN_C EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx,        \
-                                                    const char* settings) { \
-    return ::eventhost::detail::run_with_json(ctx, settings,                \
-                                              &eh_cxx_plugin_configure);    \
-  }                                                                         \
+#define EH_PLUGIN_CONFIGURE                                              \
+  static void eh_cxx_plugin_configure(const ::nlohmann::json&,           \
+                                      ::eventhost::Context&);            \
+  EH_EXPORT int32_t eh_plugin_configure(eh_context* ctx,                 \
+                                        const char* settings) {          \
+    return ::eventhost::detail::run_with_json(ctx, settings,             \
+                                              &eh_cxx_plugin_configure); \
+  }                                                                      \
   static void eh_cxx_plugin_configure
 
 #define EH_PLUGIN_ACTION                                                       \
   static void eh_cxx_plugin_action(                                            \
       ::std::string_view, const ::nlohmann::json&, ::eventhost::Context&);     \
-  EH_EXTERN_C EH_EXPORT int32_t eh_plugin_action(                              \
-      eh_context* ctx, const char* action_id, const char* params) {            \
+  EH_EXPORT int32_t eh_plugin_action(eh_context* ctx, const char* action_id,   \
+                                     const char* params) {                     \
     return ::eventhost::detail::run_with_json(                                 \
         ctx, params, [&](const ::nlohmann::json& p, ::eventhost::Context& c) { \
           eh_cxx_plugin_action(action_id ? action_id : "", p, c);              \
@@ -427,7 +425,7 @@ extern "C" EH_EXPORT EH_SDK_KEEP inline int32_t eh_plugin_init(
 
 #define EH_PLUGIN_SHUTDOWN                                           \
   static void eh_cxx_plugin_shutdown(::eventhost::Context&);         \
-  EH_EXTERN_C EH_EXPORT void eh_plugin_shutdown(eh_context* ctx) {   \
+  EH_EXPORT void eh_plugin_shutdown(eh_context* ctx) {               \
     ::eventhost::detail::run_shutdown(ctx, &eh_cxx_plugin_shutdown); \
   }                                                                  \
   static void eh_cxx_plugin_shutdown
