@@ -133,6 +133,8 @@ HttpResponse ApiRouter::stats() const {
       200, {{"active_clients", stream_.active_clients()},
             {"total_events_broadcast", stream_.total_events_broadcast()},
             {"levels", levels},
+            {"emits_refused",
+             {{"depth", s.emits_refused[0]}, {"rate", s.emits_refused[1]}}},
             {"plugins", plugins}});
 }
 

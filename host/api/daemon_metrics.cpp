@@ -70,6 +70,26 @@ void DaemonMetrics::on_suppressed(const std::string& event, LevelSet level) {
   counter->inc();
 }
 
+void DaemonMetrics::on_emit_refused(const std::string& plugin,
+                                    const char* reason) {
+  Counter* counter = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto key = std::make_pair(plugin, std::string(reason));
+    auto it = emits_refused_.find(key);
+    if (it == emits_refused_.end()) {
+      Counter& c = registry_.counter(
+          "eventhost_emits_refused_total",
+          "Events plugins tried to emit and the host refused: past the depth "
+          "limit (depth) or past the plugin's max_emits_per_second (rate).",
+          {{"plugin", plugin}, {"reason", reason}});
+      it = emits_refused_.emplace(std::move(key), &c).first;
+    }
+    counter = it->second;
+  }
+  counter->inc();
+}
+
 void DaemonMetrics::on_delivery(const DeliveryResult& r) {
   Counter* counter = nullptr;
   Histogram* duration = nullptr;

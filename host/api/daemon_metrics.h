@@ -2,6 +2,8 @@
 //   eventhost_events_emitted_total{event}            accepted events
 //   eventhost_events_suppressed_total{event,level}   refused by the level
 //   eventhost_deliveries_total{plugin,event,outcome} one per delivery
+//   eventhost_emits_refused_total{plugin,reason}     plugin emits refused:
+//                                                    depth or rate
 //   eventhost_handler_duration_seconds{plugin}       histogram
 //   eventhost_queue_depth{plugin}                    gauge, read at scrape
 //   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
@@ -39,6 +41,7 @@ class DaemonMetrics {
   void on_emitted(const Event& event);
   void on_suppressed(const std::string& event, LevelSet level);
   void on_delivery(const DeliveryResult& result);
+  void on_emit_refused(const std::string& plugin, const char* reason);
 
   std::string render() const { return registry_.render(); }
 
@@ -51,6 +54,7 @@ class DaemonMetrics {
   std::map<std::string, Counter*, std::less<>> suppressed_;
   std::map<std::tuple<std::string, std::string, Outcome>, Counter*> deliveries_;
   std::map<std::string, Histogram*, std::less<>> durations_;
+  std::map<std::pair<std::string, std::string>, Counter*> emits_refused_;
 };
 
 }  // namespace eventhost

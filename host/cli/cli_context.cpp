@@ -79,6 +79,11 @@ po::options_description global_options_description() {
       "deliveries in all for an event a plugin fails, with a doubling "
       "back-off, before it becomes a dead letter; a manifest's \"retry\" "
       "wins (env EVENTHOST_RETRY_ATTEMPTS; default 3)")(
+      "max-emit-depth", po::value<std::string>()->value_name("N"),
+      "the longest chain of events plugins may emit from one event (each "
+      "emitted while handling another is one deeper); deeper emits are "
+      "refused, so a plugin cannot start an endless storm (env "
+      "EVENTHOST_MAX_EMIT_DEPTH; default 8)")(
       "durability", po::value<std::string>()->value_name("MODE"),
       "process: an accepted event survives a crash of eventhost (kill -9); "
       "full: also a power cut (fsync per journal batch) (env "
@@ -122,6 +127,9 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
                 "to 100, got '" +
                     retries + "'");
   }
+  g.max_emit_depth = parse_max_emit_depth(
+      pick(vm, "max-emit-depth", "EVENTHOST_MAX_EMIT_DEPTH",
+           std::to_string(EmitGuard::kDefaultMaxDepth)));
   const std::string durability =
       pick(vm, "durability", "EVENTHOST_DURABILITY", "process");
   if (durability != "process" && durability != "full") {
@@ -162,6 +170,23 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
   return g;
 }
 
+std::uint32_t parse_max_emit_depth(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const unsigned long n = std::stoul(text, &used);
+    if (used != text.size() || text.front() == '-' || n < 1 ||
+        n > EmitGuard::kMaxMaxDepth) {
+      throw std::out_of_range("");
+    }
+    return static_cast<std::uint32_t>(n);
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::kUsage,
+                "--max-emit-depth must be a number from 1 to " +
+                    std::to_string(EmitGuard::kMaxMaxDepth) + ", got '" + text +
+                    "'");
+  }
+}
+
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("eventhost");
   logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
@@ -177,6 +202,7 @@ HostOptions host_options(const GlobalOptions& globals,
   options.threads = globals.threads;
   options.breaker_threshold = globals.breaker_threshold;
   options.retry_attempts = globals.retry_attempts;
+  options.max_emit_depth = globals.max_emit_depth;
   options.durability =
       globals.full_durability ? Durability::kFull : Durability::kProcess;
   options.retention.max_age = globals.journal_max_age;

@@ -36,6 +36,8 @@ struct GlobalOptions {
   std::uint64_t journal_max_bytes = 256ull << 20;       // 0 = no size limit
   bool json = false;
   bool safe_mode = false;  // sessions load no plugin (--safe-mode)
+  // The longest chain of plugin emits one event may start.
+  std::uint32_t max_emit_depth = EmitGuard::kDefaultMaxDepth;
 };
 
 // The options every command accepts, for parsing and for --help.
@@ -48,6 +50,10 @@ std::filesystem::path default_plugins_dir();
 // Reads the parsed global options, filling gaps from the environment and
 // the defaults.
 GlobalOptions resolve_globals(const po::variables_map& vm);
+
+// `text` as a --max-emit-depth value; throws Error(kUsage) naming the
+// range for anything else.
+std::uint32_t parse_max_emit_depth(const std::string& text);
 
 // Sends logs to stderr at `level` (trace|debug|info|warn|error|off).
 void setup_logging(const std::string& level);

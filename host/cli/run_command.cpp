@@ -49,6 +49,7 @@ constexpr Setting kGlobalSettings[] = {
     {"log-level", "EVENTHOST_LOG_LEVEL", nullptr, nullptr},
     {"threads", nullptr, nullptr, nullptr},
     {"breaker-threshold", nullptr, nullptr, nullptr},
+    {"max-emit-depth", "EVENTHOST_MAX_EMIT_DEPTH", nullptr, nullptr},
 };
 
 bool in_environment(const char* env) {
@@ -139,6 +140,8 @@ class Settings {
     if (name == "breaker-threshold") {
       g.breaker_threshold = static_cast<std::uint32_t>(std::stoul(value));
     }
+    if (name == "max-emit-depth")
+      g.max_emit_depth = parse_max_emit_depth(value);
   }
 
   const Invocation& inv_;

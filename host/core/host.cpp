@@ -264,6 +264,7 @@ Host::StopReport Host::stop() {
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    deadline - std::chrono::steady_clock::now())));
   flush_drop_log();
+  emit_guard_.flush_log();
   for (const auto& runner : runners) {
     save_counters(*runner);
     if (!runner->idle()) {
@@ -349,6 +350,12 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
 }
 
 EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
+  return emit_caused(std::move(checked), overflow, 0, nullptr);
+}
+
+EmitOutcome Host::emit_caused(CheckedEvent&& checked,
+                              Dispatcher::Overflow overflow,
+                              std::uint32_t depth, EventPtr cause) {
   if (!dispatcher_) {
     throw Error(ErrorKind::kInternal, "emit() called before start()");
   }
@@ -375,6 +382,8 @@ EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
   accepted->payload = std::move(checked.payload);
   accepted->emitted_at_us = now_us();
   accepted->level = checked.level;
+  accepted->depth = depth;
+  accepted->cause = std::move(cause);
   emitted_[level_index].fetch_add(1);
   outcome.event_id = accepted->id;
   if (journal_) {
@@ -422,6 +431,8 @@ HostStats Host::stats() const {
     s.suppressed[i] = suppressed_[i].load();
     s.dropped[i] = dropped_[i].load();
   }
+  s.emits_refused[0] = emit_guard_.refused(EmitRefusal::kDepth);
+  s.emits_refused[1] = emit_guard_.refused(EmitRefusal::kRate);
   return s;
 }
 
@@ -546,13 +557,24 @@ void Host::plugin_log(const std::string& key, std::uint32_t severity,
   spdlog::log(to_spdlog(severity), "[{}] {}", key, message);
 }
 
-std::int32_t Host::plugin_emit(const std::string& key, std::string_view event,
+// A plugin's emit: refused past the depth limit or the plugin's budget
+// (EmitGuard), else emitted as one caused by the event it is handling.
+std::int32_t Host::plugin_emit(const EmitSource& source, std::string_view event,
                                std::string_view payload) {
+  const std::uint32_t depth = EmitGuard::depth_of(source);
+  if (const auto refused = emit_guard_.admit(source, event, depth)) {
+    if (options_.on_emit_refused) {
+      options_.on_emit_refused(source.key, to_string(*refused));
+    }
+    return EH_ERR_REFUSED;
+  }
   try {
-    const EmitOutcome outcome = emit(event, payload);
+    const EmitOutcome outcome =
+        emit_caused(check(event, payload), Dispatcher::Overflow::kDrop, depth,
+                    source.cause != nullptr ? *source.cause : nullptr);
     return outcome.suppressed ? EH_ERR_REFUSED : EH_OK;
   } catch (const Error& e) {
-    spdlog::warn("plugin {} tried to emit {}: {}", key, event, e.what());
+    spdlog::warn("plugin {} tried to emit {}: {}", source.key, event, e.what());
     return e.kind() == ErrorKind::kNotFound ? EH_ERR_NOT_FOUND
                                             : EH_ERR_INVALID_ARGUMENT;
   }

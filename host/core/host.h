@@ -34,6 +34,7 @@
 #include "catalogue/catalogue.h"
 #include "core/delivery_ledger.h"
 #include "core/durability.h"
+#include "core/emit_guard.h"
 #include "core/fatal_signals.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_view.h"
@@ -60,6 +61,14 @@ struct HostOptions {
   // Sees the name and level set of every event the level suppresses, on
   // the emitting thread. Optional; it must be quick.
   std::function<void(const std::string&, LevelSet)> on_suppressed;
+  // Plugin emits: the longest chain of them one event may start (an event
+  // from outside is depth 0, one a plugin emits while handling E is E's
+  // depth + 1; see dispatch/event.h), 1 to EmitGuard::kMaxMaxDepth. Each
+  // refused emit (past this depth, or past the plugin's manifest
+  // "max_emits_per_second") is told to on_emit_refused with the plugin's
+  // key and "depth" or "rate", on the emitting thread. Optional; quick.
+  std::uint32_t max_emit_depth = EmitGuard::kDefaultMaxDepth;
+  std::function<void(const std::string&, const char*)> on_emit_refused;
   // start() loads no plugin, for this run only: enabled flags, pins and
   // settings stay as they are, and enable() only records the change.
   bool safe_mode = false;
@@ -121,6 +130,7 @@ struct HostStats {
   std::array<std::uint64_t, 5> emitted{};     // by LevelSet value
   std::array<std::uint64_t, 5> suppressed{};  // by LevelSet value
   std::array<std::uint64_t, 5> dropped{};     // deliveries refused, by LevelSet
+  std::array<std::uint64_t, 2> emits_refused{};  // plugin emits, by EmitRefusal
 };
 
 class Host : private PluginServices {
@@ -258,6 +268,10 @@ class Host : private PluginServices {
   std::shared_ptr<const PluginSettings> settings_for(
       const PluginView& view) const;
   void emit_host_event(const std::string& name, const std::string& payload);
+  // emit() of an event at `depth`, emitted while handling `cause` (null
+  // for none).
+  EmitOutcome emit_caused(CheckedEvent&& checked, Dispatcher::Overflow overflow,
+                          std::uint32_t depth, EventPtr cause);
   void on_result(const DeliveryResult& result);
   void on_trip(PluginRunner& runner, const std::string& reason);
   void save_counters(const PluginRunner& runner);
@@ -265,10 +279,11 @@ class Host : private PluginServices {
 
   void plugin_log(const std::string& key, std::uint32_t severity,
                   std::string_view message) override;
-  std::int32_t plugin_emit(const std::string& key, std::string_view event,
+  std::int32_t plugin_emit(const EmitSource& source, std::string_view event,
                            std::string_view payload) override;
 
   HostOptions options_;
+  EmitGuard emit_guard_{options_.max_emit_depth};
   std::unique_ptr<StateStore> state_;
   LevelResolution level_;
   // level_.level, for emit() on any thread while set_level() changes it.

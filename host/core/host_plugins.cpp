@@ -97,6 +97,7 @@ std::string Host::load_in_thread(const PluginView& view) {
   }
   PluginServices* services = this;
   auto context = std::make_unique<eh_context>(view.key, services);
+  context->emit_budget.set_per_second(view.file.manifest->max_emits_per_second);
   const auto settings = settings_for(view);
   context->set_settings(settings);
   eh_context* ctx = context.get();
@@ -146,6 +147,7 @@ std::string Host::load_in_worker(const PluginView& view) {
   spec.sha256 = view.state->sha256;
   spec.has_action = view.file.has_action;
   spec.timeout = std::chrono::milliseconds(m.timeout_ms);
+  spec.max_emits_per_second = m.max_emits_per_second;
   PluginServices* services = this;
   auto supervisor = std::make_shared<worker::WorkerPlugin>(
       std::move(spec), std::move(policy), services, dispatcher_.get());

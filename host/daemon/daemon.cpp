@@ -159,6 +159,10 @@ HostOptions with_hooks(HostOptions host, EventStream& stream,
   host.on_suppressed = [&metrics](const std::string& name, LevelSet level) {
     metrics.on_suppressed(name, level);
   };
+  host.on_emit_refused = [&metrics](const std::string& plugin,
+                                    const char* reason) {
+    metrics.on_emit_refused(plugin, reason);
+  };
   auto previous = std::move(host.observer);
   host.observer = [&metrics, previous](const DeliveryResult& r) {
     metrics.on_delivery(r);

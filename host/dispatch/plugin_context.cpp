@@ -33,7 +33,11 @@ std::int32_t api_emit(eh_context* ctx, const char* event, const char* payload,
   std::string_view body = payload == nullptr
                               ? std::string_view()
                               : std::string_view(payload, payload_size);
-  return ctx->services->plugin_emit(ctx->key, event, body);
+  // The thread's call in progress, if any, is what caused this emit: the
+  // emit runs synchronously inside the handler (dispatch/event.h).
+  const EventPtr* cause = current_call ? current_call->cause : nullptr;
+  return ctx->services->plugin_emit({ctx->key, cause, &ctx->emit_budget}, event,
+                                    body);
 }
 
 void api_set_error(eh_context*, const char* message) {

@@ -8,7 +8,9 @@
 // Thread-safety: an eh_context may be used from any pool thread at once;
 // settings are swapped under a mutex, user_data is atomic. The error and
 // result a plugin reports are captured per thread, for the call in progress
-// on that thread (CallScope), so concurrent calls never mix them up.
+// on that thread (CallScope), so concurrent calls never mix them up; so is
+// the event being handled, which becomes the cause of what the plugin
+// emits from inside that call (see dispatch/event.h, "Causality").
 #pragma once
 
 #include <eventhost/plugin.h>
@@ -21,7 +23,21 @@
 #include <string>
 #include <string_view>
 
+#include "dispatch/emit_budget.h"
+#include "dispatch/event.h"
+
 namespace eventhost {
+
+// Who is emitting, as the host side of the ABI knows it.
+struct EmitSource {
+  const std::string& key;  // the plugin's
+  // The event whose handler is running on the emitting thread (in the
+  // process tier, the event the worker said it is in), or null outside a
+  // handler call: init, configure, an action, a thread of the plugin's own.
+  const EventPtr* cause = nullptr;
+  // The plugin's per-second allowance; null for none.
+  EmitBudget* budget = nullptr;
+};
 
 // What a plugin may ask of the host. Called on pool threads while a plugin
 // call is in progress; implementations must not block on dispatch.
@@ -31,7 +47,7 @@ class PluginServices {
   virtual void plugin_log(const std::string& key, std::uint32_t severity,
                           std::string_view message) = 0;
   // Returns an EH_* code (see eh_host_api.emit).
-  virtual std::int32_t plugin_emit(const std::string& key,
+  virtual std::int32_t plugin_emit(const EmitSource& source,
                                    std::string_view event,
                                    std::string_view payload) = 0;
 };
@@ -43,10 +59,13 @@ struct PluginSettings {
   std::string object_json = "{}";
 };
 
-// What one call into a plugin reported through set_error / set_result.
+// What one call into a plugin reported through set_error / set_result,
+// and the event it handles (null in a lifecycle call), which the plugin's
+// emits during the call name as their cause.
 struct CallRecord {
   std::string error;
   std::string result;
+  const EventPtr* cause = nullptr;
 };
 
 // Makes `record` the target of set_error/set_result on this thread for the
@@ -74,6 +93,8 @@ struct eh_context {
   const std::string key;
   eventhost::PluginServices* const services;
   std::atomic<void*> user_data{nullptr};
+  // How many events the plugin may emit a second (set before init).
+  eventhost::EmitBudget emit_budget;
 
   void set_settings(std::shared_ptr<const eventhost::PluginSettings> s);
   std::shared_ptr<const eventhost::PluginSettings> settings() const;

@@ -225,6 +225,7 @@ DeliveryResult PluginRunner::deliver(const Work& work, TimePoint started) {
   ev.host = host_api();
 
   CallRecord record;
+  record.cause = &work.event;
   std::int32_t code = EH_OK;
   std::string escaped;
   {

@@ -319,6 +319,8 @@ Manifest Manifest::parse(std::string_view json_text) {
   m.concurrency = r.integer("concurrency", 1, m.concurrency);
   m.timeout_ms = r.integer("timeout_ms", 1, m.timeout_ms);
   m.queue_capacity = r.integer("queue_capacity", 1, m.queue_capacity);
+  m.max_emits_per_second =
+      r.integer("max_emits_per_second", 1, m.max_emits_per_second);
   m.host_version = read_host_version(r);
   read_isolation(r, &m);
   if (const Json* retry = r.find("retry")) {

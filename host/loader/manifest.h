@@ -60,6 +60,13 @@ struct WorkerLimitSpec {
   std::uint32_t open_files = 256;
 };
 
+// A plugin's emits a second when its manifest does not say: far above
+// what a sensible plugin emits (an event per user action, per login, per
+// recording), far below what one plugin emitting in a loop would: with
+// the journal taking about 0.9 M events/s (README, Performance), a runaway
+// plugin at the cap takes about 1 % of it, and the others keep running.
+inline constexpr std::uint32_t kDefaultMaxEmitsPerSecond = 10000;
+
 struct Manifest {
   std::string key;  // [a-z][a-z0-9_]*, unique among plugins
   std::string name;
@@ -75,6 +82,9 @@ struct Manifest {
   std::uint32_t concurrency = 1;  // 1 = calls serialized
   std::uint32_t timeout_ms = 5000;
   std::uint32_t queue_capacity = 1024;
+  // Events it may emit a second ("max_emits_per_second"); past that its
+  // emits are refused (dispatch/emit_budget.h).
+  std::uint32_t max_emits_per_second = kDefaultMaxEmitsPerSecond;
   // "retry": deliveries in all for an event that fails, and the first
   // back-off; 0 = the host's defaults.
   std::uint32_t retry_attempts = 0;

@@ -39,7 +39,7 @@ class RecordingServices : public PluginServices {
   }
 
   // The host's rules for a plugin's emit: a known event, a JSON object.
-  std::int32_t plugin_emit(const std::string&, std::string_view event,
+  std::int32_t plugin_emit(const EmitSource&, std::string_view event,
                            std::string_view payload) override {
     const EventSpec* spec = catalogue_.find(event);
     if (spec == nullptr) return EH_ERR_NOT_FOUND;

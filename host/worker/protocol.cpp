@@ -97,6 +97,18 @@ WireEvent get_event(FrameReader& r) {
   return e;
 }
 
+void put(FrameWriter& w, const WireEmit& e) {
+  w.str(e.event).str(e.payload).u64(e.cause_id);
+}
+
+WireEmit get_emit(FrameReader& r) {
+  WireEmit e;
+  e.event = r.str();
+  e.payload = r.str();
+  e.cause_id = r.u64();
+  return e;
+}
+
 void put(FrameWriter& w, const WireResult& r) {
   w.u64(r.event_id).u8(r.outcome).i32(r.code).str(r.message);
   w.u64(r.duration_ns);

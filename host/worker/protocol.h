@@ -12,8 +12,11 @@
 //   kEvents     n x event                 kResult       one per event
 //   kConfigure  settings                  kLifecycleEnd error, result
 //   kAction     id, params                kLog          severity, text
-//   kEmitReply  code                      kEmit         event, payload
-//   kShutdown
+//   kEmitReply  code                      kEmit         event, payload,
+//   kShutdown                                           cause id
+//
+// There is no version field: the host only ever talks to the worker of its
+// own build (worker_process.cpp), so a frame changes with both ends.
 //
 // Thread-safety: plain values and functions.
 // Errors: FrameReader throws ProtocolError on a short or malformed body.
@@ -110,6 +113,17 @@ struct WireEvent {
 };
 void put(FrameWriter& w, const WireEvent& e);
 WireEvent get_event(FrameReader& r);
+
+// An emit by the plugin. `cause_id` is the id of the event whose handler
+// is emitting (0 outside a handler call); the host matches it against the
+// events it sent and keeps the depth itself (see dispatch/event.h).
+struct WireEmit {
+  std::string event;
+  std::string payload;
+  std::uint64_t cause_id = 0;
+};
+void put(FrameWriter& w, const WireEmit& e);
+WireEmit get_emit(FrameReader& r);
 
 struct WireResult {
   std::uint64_t event_id = 0;

@@ -45,11 +45,15 @@ class ForwardingServices final : public PluginServices {
         FrameWriter(MessageType::kLog).u32(severity).str(message).finish());
   }
 
-  std::int32_t plugin_emit(const std::string&, std::string_view event,
+  // The host keeps the budget and the depth: it only needs to know which
+  // of the events it sent this emit comes from.
+  std::int32_t plugin_emit(const EmitSource& source, std::string_view event,
                            std::string_view payload) override {
-    if (channel_.send(
-            FrameWriter(MessageType::kEmit).str(event).str(payload).finish()) !=
-        FrameChannel::Status::kOk) {
+    const std::uint64_t cause_id =
+        source.cause != nullptr && *source.cause ? (*source.cause)->id : 0;
+    FrameWriter frame(MessageType::kEmit);
+    put(frame, WireEmit{std::string(event), std::string(payload), cause_id});
+    if (channel_.send(frame.finish()) != FrameChannel::Status::kOk) {
       return EH_ERR_FAILED;
     }
     Frame reply;

@@ -39,7 +39,8 @@ WorkerPlugin::WorkerPlugin(WorkerSpec spec, WorkerPolicy policy,
     : spec_(std::move(spec)),
       policy_(std::move(policy)),
       services_(services),
-      dispatcher_(dispatcher) {}
+      dispatcher_(dispatcher),
+      emit_budget_(spec_.max_emits_per_second) {}
 
 WorkerPlugin::~WorkerPlugin() { shutdown(); }
 
@@ -158,7 +159,9 @@ void WorkerPlugin::drain() {
     if (batch.front().lifecycle) {
       run_lifecycle(batch.front());
     } else {
+      window_ = &batch;
       run_batch(batch);
+      window_ = nullptr;
     }
     runner_->finish();
   }
@@ -357,10 +360,10 @@ bool WorkerPlugin::handle_side_frame(const Frame& frame) {
       return true;
     }
     if (frame.type == MessageType::kEmit) {
-      const std::string event = r.str();
-      const std::string payload = r.str();
-      const std::int32_t code =
-          services_->plugin_emit(spec_.key, event, payload);
+      const WireEmit emit = get_emit(r);
+      const std::int32_t code = services_->plugin_emit(
+          {spec_.key, cause_of(emit.cause_id), &emit_budget_}, emit.event,
+          emit.payload);
       return process_->channel().send(
                  FrameWriter(MessageType::kEmitReply).i32(code).finish(),
                  Clock::now() + policy_.kill_grace) ==
@@ -369,6 +372,16 @@ bool WorkerPlugin::handle_side_frame(const Frame& frame) {
   } catch (const ProtocolError&) {
   }
   return false;
+}
+
+// The event sent to the worker with this id, if it is in the batch being
+// run; else null (the emit counts as made outside a handler call).
+const EventPtr* WorkerPlugin::cause_of(std::uint64_t event_id) const {
+  if (window_ == nullptr || event_id == 0) return nullptr;
+  for (const Work& work : *window_) {
+    if (work.event && work.event->id == event_id) return &work.event;
+  }
+  return nullptr;
 }
 
 // Ends the current worker (killing it if it is still there) and sets the

@@ -16,6 +16,10 @@
 // The supervisor runs on its own thread: the pool never waits on a worker,
 // and a dead or stuck worker fills only its own plugin's queue.
 //
+// Emits from the worker are served here, on the supervisor thread, with
+// the plugin's per-second budget and the cause it named, looked up among
+// the events sent to it (an id it was not sent counts as no cause).
+//
 // Thread-safety: start() and shutdown() from the controlling thread;
 // wake() from any thread; configure() and action() run on the supervisor
 // thread (they are lifecycle work of the runner).
@@ -35,6 +39,7 @@
 #include <vector>
 
 #include "dispatch/dispatcher.h"
+#include "dispatch/emit_budget.h"
 #include "dispatch/plugin_control.h"
 #include "worker/worker_process.h"
 
@@ -59,6 +64,9 @@ struct WorkerSpec {
   std::string sha256;  // the pin; the worker loads only these bytes
   bool has_action = false;
   std::chrono::milliseconds timeout{5000};  // the plugin's budget
+  // The manifest's max_emits_per_second, kept here: the worker runs the
+  // plugin's code, so it is not trusted to count.
+  std::uint32_t max_emits_per_second = EmitBudget::kDefaultPerSecond;
 };
 
 class WorkerPlugin final : public PluginControl, public RemoteExecutor {
@@ -101,6 +109,7 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   std::string launch();
   bool ensure_worker();
   void run_batch(std::vector<Work>& batch);
+  const EventPtr* cause_of(std::uint64_t event_id) const;
   bool send_events(const std::vector<Work>& works, Clock::time_point deadline);
   void feed(std::vector<Work>& window, std::size_t next,
             Clock::time_point deadline);
@@ -134,6 +143,10 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   Clock::time_point retry_at_{};
   std::string last_loss_;  // why the last worker went away
   std::string died_how_;   // set by await() when it returns kDied
+  // The events sent to the worker in the batch being run (null between
+  // batches): what the worker's emits may name as their cause.
+  const std::vector<Work>* window_ = nullptr;
+  EmitBudget emit_budget_;
 
   std::mutex mutex_;
   std::condition_variable cv_;

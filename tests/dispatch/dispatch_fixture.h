@@ -30,7 +30,7 @@ class RecordingServices : public PluginServices {
     std::lock_guard lock(mutex_);
     logs_.push_back(key + ": " + std::string(message));
   }
-  std::int32_t plugin_emit(const std::string&, std::string_view event,
+  std::int32_t plugin_emit(const EmitSource&, std::string_view event,
                            std::string_view) override {
     std::lock_guard lock(mutex_);
     emitted_.emplace_back(event);

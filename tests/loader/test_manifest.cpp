@@ -36,7 +36,7 @@ TEST_CASE("a complete manifest is read field by field") {
                 "fields": ["target"], "description": "A message went out"}],
     "subscribe": ["channel.*", "*.created"],
     "priority": "high", "concurrency": 4, "timeout_ms": 250,
-    "queue_capacity": 16
+    "queue_capacity": 16, "max_emits_per_second": 20
   })");
 
   CHECK(m.key == "notify");
@@ -60,6 +60,7 @@ TEST_CASE("a complete manifest is read field by field") {
   CHECK(m.concurrency == 4);
   CHECK(m.timeout_ms == 250);
   CHECK(m.queue_capacity == 16);
+  CHECK(m.max_emits_per_second == 20);
   CHECK(m.raw["version"] == "2.1.0");
 }
 
@@ -72,6 +73,7 @@ TEST_CASE("a minimal manifest gets the documented defaults") {
   CHECK(m.concurrency == 1);
   CHECK(m.timeout_ms == 5000);
   CHECK(m.queue_capacity == 1024);
+  CHECK(m.max_emits_per_second == 10000);
   CHECK(m.isolation == Isolation::kThread);
   CHECK(m.sandbox.empty());
   CHECK(m.limits.memory_mb == 512);
@@ -162,6 +164,8 @@ TEST_CASE("manifest errors name the offending field") {
       Case{R"({"key": "a", "queue_capacity": 99999999999})",
            "manifest: queue_capacity must be an integer from 1 to "
            "4294967295"},
+      Case{R"({"key": "a", "max_emits_per_second": 0})",
+           "manifest: max_emits_per_second must be an integer from 1"},
       Case{R"({"key": "a", "isolation": "vm"})",
            "manifest: isolation must be \"thread\" or \"process\", got \"vm\""},
       Case{R"({"key": "a", "sandbox": ["no_network", "no_disk"]})",

@@ -24,6 +24,8 @@ void decode(const Frame& frame) {
       (void)r.str();
       break;
     case MessageType::kEmit:
+      (void)get_emit(r);
+      break;
     case MessageType::kLifecycleEnd:
       (void)r.str();
       (void)r.str();

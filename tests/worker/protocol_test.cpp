@@ -34,6 +34,27 @@ TEST_CASE("an events frame reads back field by field") {
   CHECK(b.attempt == 4);
 }
 
+TEST_CASE("an emit frame carries the id of the event that caused it") {
+  FrameWriter w(MessageType::kEmit);
+  put(w, WireEmit{"channel.updated", "{}", 41});
+  std::string bytes = w.finish();
+  std::size_t offset = 0;
+  Frame frame;
+  REQUIRE(take_frame(bytes, &offset, &frame));
+  CHECK(frame.type == MessageType::kEmit);
+  FrameReader r(frame.body);
+  const WireEmit e = get_emit(r);
+  CHECK(r.done());
+  CHECK(e.event == "channel.updated");
+  CHECK(e.payload == "{}");
+  CHECK(e.cause_id == 41);
+  // The frame of an older worker, without the cause, is refused whole.
+  const std::string without_cause =
+      FrameWriter(MessageType::kEmit).str("a.b").str("{}").finish();
+  FrameReader old(std::string_view(without_cause).substr(kFrameHeaderSize));
+  CHECK_THROWS_AS(get_emit(old), ProtocolError);
+}
+
 TEST_CASE("frames split across reads are taken only once whole") {
   FrameWriter w(MessageType::kResult);
   put(w, WireResult{42, 1, 5, "boom", 1000});

@@ -77,7 +77,7 @@ extern "C" {
 #define EH_ERR_INVALID_ARGUMENT 2 /* bad settings, params or payload */
 #define EH_ERR_NOT_FOUND 3        /* unknown setting, action or event */
 #define EH_ERR_BUFFER_TOO_SMALL 4 /* retry with *needed bytes */
-#define EH_ERR_REFUSED 5          /* host refused (level, unknown event) */
+#define EH_ERR_REFUSED 5          /* host refused (level, emit depth/rate) */
 #define EH_ERR_EXCEPTION 6        /* a C++ exception was caught (plugin.hpp) */
 
 /* ---- Levels ------------------------------------------------------------ */
@@ -140,9 +140,21 @@ typedef struct eh_host_api {
   /* Emits an event of the plugin's own (declared in its manifest) or any
    * catalogue event. `payload_json` is a JSON object text of `payload_size`
    * bytes (it is copied). Never blocks on delivery: the event is queued.
+   *
+   * Depth: an event from outside the plugins has depth 0; one emitted from
+   * inside a handler call, on the thread the host called it on, is one
+   * deeper than the event being handled; one emitted outside a handler
+   * call (init, configure, an action, a thread of the plugin's own) has
+   * depth 1. Past the host's limit (--max-emit-depth, default 8) the emit
+   * is refused, so a plugin that re-emits what it handles cannot loop
+   * forever. The plugin's emits are also capped per second (manifest
+   * "max_emits_per_second", default 10000). A refusal is logged and
+   * counted by the host; the call that emitted goes on normally.
+   *
    * Returns EH_OK if accepted, EH_ERR_NOT_FOUND for an unknown event,
    * EH_ERR_INVALID_ARGUMENT for bad JSON, EH_ERR_REFUSED if the event level
-   * suppresses it. */
+   * suppresses it, it would be deeper than the limit, or the plugin is
+   * past its emits for this second. */
   int32_t (*emit)(eh_context* ctx, const char* event_name,
                   const char* payload_json, size_t payload_size);
 
@@ -205,7 +217,8 @@ typedef int32_t (*eh_action_fn)(eh_context* ctx, const char* action_id,
  * description}], subscribe (event patterns such as "channel.*" that
  * eh_on_any_event receives; default ["*"]), priority
  * (critical|high|normal|low), concurrency (>= 1), timeout_ms,
- * queue_capacity, host_version (the host versions it runs on, e.g.
+ * queue_capacity, max_emits_per_second (>= 1; default 10000), host_version (the
+ * host versions it runs on, e.g.
  * ">=0.1.0, <0.2.0" or "~=0.1.0"), isolation (thread|process: the tier it
  * asks for; the user's choice wins), sandbox (promises enforced in the
  * process tier: no_network, no_fs_write, no_spawn), limits {memory_mb,

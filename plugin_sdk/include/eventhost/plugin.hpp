@@ -208,7 +208,10 @@ class Context {
     return big;
   }
 
-  // Queues event `name` with `payload` (a JSON object). True if accepted.
+  // Queues event `name` with `payload` (a JSON object). True if accepted;
+  // false if refused, e.g. past the host's emit depth limit or this
+  // plugin's max_emits_per_second (see eh_host_api.emit). Never throws for
+  // a refusal.
   bool emit(const std::string& name, const nlohmann::json& payload) const {
     return emit_status(name, payload) == EH_OK;
   }
