@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <set>
 
-#include "catalogue/payload.h"
 #include "common/error.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_check.h"
@@ -16,41 +15,12 @@
 namespace eventhost {
 namespace {
 
-std::int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
-
-spdlog::level::level_enum to_spdlog(std::uint32_t severity) {
-  switch (severity) {
-    case EH_LOG_DEBUG:
-      return spdlog::level::debug;
-    case EH_LOG_WARN:
-      return spdlog::level::warn;
-    case EH_LOG_ERROR:
-      return spdlog::level::err;
-    default:
-      return spdlog::level::info;
-  }
-}
-
 // A plugin still inside a call when the host stops must stay mapped: its
 // thread is executing the library's code. It is kept until the process ends.
 void keep_loaded_until_exit(std::shared_ptr<PluginRunner> runner) {
   static auto* kept = new std::vector<std::shared_ptr<PluginRunner>>();
   kept->push_back(std::move(runner));
 }
-
-// Ids are reserved from the state in blocks so that emitting does not write
-// the database per event; unused ids of a block are skipped, never reused.
-// Blocks start small, so a one-event CLI run leaves no big gap, and grow
-// fast: a reservation is a write transaction on the emitting thread (0.2
-// to 2 ms here), which stalled every 4096th event when blocks stopped at
-// 4096; at 65536 that is every few seconds at full speed.
-constexpr std::uint64_t kFirstIdBlock = 4;
-constexpr std::uint64_t kIdBlockGrowth = 8;
-constexpr std::uint64_t kMaxIdBlock = 65536;
 
 // Names, sizes and modification times of the folder's entries: when this
 // is unchanged, so is what a scan would find.
@@ -327,103 +297,6 @@ bool Host::wait_idle(std::chrono::milliseconds timeout) {
   }
 }
 
-CheckedEvent Host::check(std::string_view event,
-                         std::string_view payload) const {
-  const std::shared_ptr<const Catalogue> catalogue = catalogue_.load();
-  const EventSpec* spec = catalogue->find(event);
-  if (spec == nullptr) {
-    const std::string nearest = catalogue->nearest(event);
-    throw Error(
-        ErrorKind::kNotFound,
-        "unknown event '" + std::string(event) + "'" +
-            (nearest.empty() ? "" : "; did you mean '" + nearest + "'?") +
-            " (`eventhost events list` shows every known event)");
-  }
-  CheckedPayload checked = check_payload(*spec, payload);
-  return {spec->name, spec->level, std::move(checked.json),
-          std::move(checked.extra_fields)};
-}
-
-EmitOutcome Host::emit(std::string_view event, std::string_view payload,
-                       Dispatcher::Overflow overflow) {
-  return emit(check(event, payload), overflow);
-}
-
-EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
-  return emit_caused(std::move(checked), overflow, 0, nullptr);
-}
-
-EmitOutcome Host::emit_caused(CheckedEvent&& checked,
-                              Dispatcher::Overflow overflow,
-                              std::uint32_t depth, EventPtr cause) {
-  if (!dispatcher_) {
-    throw Error(ErrorKind::kInternal, "emit() called before start()");
-  }
-  EmitOutcome outcome;
-  outcome.event = checked.name;
-  outcome.level = checked.level;
-  outcome.extra_fields = std::move(checked.extra_fields);
-  const auto level_index = static_cast<std::size_t>(checked.level);
-  const EventLevel level = effective_level_.load(std::memory_order_relaxed);
-  if (!level_allows(level, checked.level)) {
-    suppressed_[level_index].fetch_add(1);
-    spdlog::debug(
-        "Event '{}' suppressed by event level configuration "
-        "(level {}, event is {})",
-        checked.name, to_string(level), to_string(checked.level));
-    outcome.suppressed = true;
-    if (options_.on_suppressed)
-      options_.on_suppressed(outcome.event, checked.level);
-    return outcome;
-  }
-  auto accepted = std::make_shared<Event>();
-  accepted->id = next_event_id();
-  accepted->name = std::move(checked.name);
-  accepted->payload = std::move(checked.payload);
-  accepted->emitted_at_us = now_us();
-  accepted->level = checked.level;
-  accepted->depth = depth;
-  accepted->cause = std::move(cause);
-  emitted_[level_index].fetch_add(1);
-  outcome.event_id = accepted->id;
-  if (journal_) {
-    ledger_.ingest_begin(accepted->id);
-    outcome.journal_ticket = journal_->append(
-        {accepted->id, accepted->name, accepted->payload,
-         static_cast<std::uint32_t>(accepted->level), accepted->emitted_at_us});
-  }
-  if (options_.on_emitted) options_.on_emitted(*accepted);
-  const std::uint64_t id = accepted->id;
-  const Dispatcher::Fanout fanout =
-      dispatcher_->dispatch(std::move(accepted), overflow);
-  if (journal_) ledger_.ingest_end(id);
-  outcome.queued = fanout.queued;
-  outcome.dropped = fanout.dropped;
-  if (fanout.dropped != 0) dropped_[level_index].fetch_add(fanout.dropped);
-  return outcome;
-}
-
-void Host::emit_host_event(const std::string& name,
-                           const std::string& payload) {
-  try {
-    emit(name, payload);
-  } catch (const Error& e) {
-    spdlog::error("could not emit {}: {}", name, e.what());
-  }
-}
-
-std::uint64_t Host::next_event_id() {
-  std::lock_guard lock(ids_mutex_);
-  if (next_id_ == id_limit_) {
-    id_block_ = id_block_ == 0
-                    ? kFirstIdBlock
-                    : std::min(id_block_ * kIdBlockGrowth, kMaxIdBlock);
-    next_id_ = state_->reserve_event_ids(id_block_);
-    id_limit_ = next_id_ + id_block_;
-  }
-  return next_id_++;
-}
-
 HostStats Host::stats() const {
   HostStats s;
   for (std::size_t i = 0; i < s.emitted.size(); ++i) {
@@ -452,132 +325,6 @@ std::vector<std::pair<std::string, RunnerStats>> Host::runner_stats() const {
     out.emplace_back(runner->key(), runner->stats());
   }
   return out;
-}
-
-void Host::on_result(const DeliveryResult& r) {
-  settle(r);
-  if (r.outcome == Outcome::kOk) {
-    spdlog::debug(
-        "plugin {} handled {} #{} in {} us", r.plugin_key, r.event_name,
-        r.event_id,
-        std::chrono::duration_cast<std::chrono::microseconds>(r.duration)
-            .count());
-  } else {
-    log_failure(r);
-  }
-  if (options_.observer) options_.observer(r);
-}
-
-void Host::log_failure(const DeliveryResult& r) {
-  std::lock_guard lock(errors_mutex_);
-  last_error_[r.plugin_key] = std::string(to_string(r.outcome)) + " on " +
-                              r.event_name + " #" + std::to_string(r.event_id) +
-                              ": " + r.message;
-  const bool dropped = r.outcome == Outcome::kDropped;
-  DropLog& log = drop_log_[{r.plugin_key, dropped ? "dropped" : "failed"}];
-  const auto now = std::chrono::steady_clock::now();
-  if (now - log.last < std::chrono::seconds(1)) {
-    ++log.unlogged;
-    return;
-  }
-  const std::string since =
-      log.unlogged == 0
-          ? ""
-          : " (" + std::to_string(log.unlogged) + " more " +
-                (dropped ? "dropped" : "failed") + " since the last report)";
-  if (dropped) {
-    spdlog::warn("plugin {} dropped {} #{}: {}{}", r.plugin_key, r.event_name,
-                 r.event_id, r.message, since);
-  } else {
-    spdlog::warn("plugin {} failed on {} #{} ({}): {}{}", r.plugin_key,
-                 r.event_name, r.event_id, to_string(r.outcome), r.message,
-                 since);
-  }
-  log.last = now;
-  log.unlogged = 0;
-}
-
-void Host::flush_drop_log() {
-  std::lock_guard lock(errors_mutex_);
-  for (auto& [which, log] : drop_log_) {
-    if (log.unlogged == 0) continue;
-    spdlog::warn("plugin {}: {} more deliveries {} since the last report",
-                 which.first, log.unlogged, which.second);
-    log.unlogged = 0;
-  }
-}
-
-void Host::on_trip(PluginRunner& runner, const std::string& reason) {
-  spdlog::error("plugin {} disabled by its circuit breaker: {}", runner.key(),
-                reason);
-  try {
-    state_->set_disabled(runner.key(), reason);
-  } catch (const Error& e) {
-    spdlog::error("could not record that {} was disabled: {}", runner.key(),
-                  e.what());
-  }
-  std::string name = runner.key();
-  {
-    std::lock_guard lock(files_mutex_);
-    for (const PluginFile& f : files_) {
-      if (f.manifest && f.manifest->key == runner.key())
-        name = f.manifest->name;
-    }
-  }
-  emit_host_event("plugin.disabled",
-                  nlohmann::json{{"plugin_key", runner.key()},
-                                 {"plugin_name", name},
-                                 {"reason", reason}}
-                      .dump());
-}
-
-void Host::save_counters(const PluginRunner& runner) {
-  const RunnerStats s = runner.stats();
-  PluginCounters delta;
-  delta.delivered = s.delivered;
-  delta.failed = s.failed;
-  delta.exceptions = s.exceptions;
-  delta.timeouts = s.timeouts;
-  delta.dropped = s.dropped;
-  delta.crashes = s.crashes;
-  {
-    std::lock_guard lock(errors_mutex_);
-    auto it = last_error_.find(runner.key());
-    if (it != last_error_.end()) delta.last_error = it->second;
-  }
-  try {
-    state_->add_counters(runner.key(), delta);
-  } catch (const Error& e) {
-    spdlog::error("could not save counters of {}: {}", runner.key(), e.what());
-  }
-}
-
-void Host::plugin_log(const std::string& key, std::uint32_t severity,
-                      std::string_view message) {
-  spdlog::log(to_spdlog(severity), "[{}] {}", key, message);
-}
-
-// A plugin's emit: refused past the depth limit or the plugin's budget
-// (EmitGuard), else emitted as one caused by the event it is handling.
-std::int32_t Host::plugin_emit(const EmitSource& source, std::string_view event,
-                               std::string_view payload) {
-  const std::uint32_t depth = EmitGuard::depth_of(source);
-  if (const auto refused = emit_guard_.admit(source, event, depth)) {
-    if (options_.on_emit_refused) {
-      options_.on_emit_refused(source.key, to_string(*refused));
-    }
-    return EH_ERR_REFUSED;
-  }
-  try {
-    const EmitOutcome outcome =
-        emit_caused(check(event, payload), Dispatcher::Overflow::kDrop, depth,
-                    source.cause != nullptr ? *source.cause : nullptr);
-    return outcome.suppressed ? EH_ERR_REFUSED : EH_OK;
-  } catch (const Error& e) {
-    spdlog::warn("plugin {} tried to emit {}: {}", source.key, event, e.what());
-    return e.kind() == ErrorKind::kNotFound ? EH_ERR_NOT_FOUND
-                                            : EH_ERR_INVALID_ARGUMENT;
-  }
 }
 
 }  // namespace eventhost
