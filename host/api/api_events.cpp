@@ -84,7 +84,17 @@ void append_outcome(std::string& out, const EmitOutcome& o) {
     out += ",\"reason\":";
     append_string(out, suppressed_reason(o));
   }
-  out += o.suppressed ? ",\"suppressed\":true}" : ",\"suppressed\":false}";
+  out += o.suppressed ? ",\"suppressed\":true" : ",\"suppressed\":false";
+  // Only under --payload-check lenient; the member is absent otherwise.
+  if (!o.type_mismatches.empty()) {
+    out += ",\"type_mismatches\":[";
+    for (std::size_t i = 0; i < o.type_mismatches.size(); ++i) {
+      if (i != 0) out += ',';
+      append_string(out, o.type_mismatches[i]);
+    }
+    out += ']';
+  }
+  out += '}';
 }
 
 std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {

@@ -87,11 +87,13 @@ nlohmann::json runner_json(const RunnerStats& r) {
 }
 
 nlohmann::json event_json(const EventSpec& e) {
-  return {{"name", e.name},
-          {"level", to_string(e.level)},
-          {"fields", e.fields},
-          {"origin", e.origin},
-          {"description", e.description}};
+  nlohmann::json types = nlohmann::json::object();
+  for (std::size_t i = 0; i < e.fields.size(); ++i) {
+    types[e.fields[i]] = to_string(e.type_of(i));
+  }
+  return {{"name", e.name},     {"level", to_string(e.level)},
+          {"fields", e.fields}, {"field_types", types},
+          {"origin", e.origin}, {"description", e.description}};
 }
 
 nlohmann::json parse_json_body(const std::string& text,

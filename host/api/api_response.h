@@ -37,8 +37,10 @@ HttpResponse method_not_allowed(const HttpRequest& request,
 // dropped, queue_depth and breaker ("open" once it tripped).
 nlohmann::json runner_json(const RunnerStats& stats);
 
-// One catalogue event: name, level, fields, origin, description (what
-// `events list --json` and GET /api/events/catalogue show).
+// One catalogue event: name, level, fields (names, in order), field_types
+// (name -> "integer", ..., "any" for an untyped field), origin,
+// description (what `events list --json` and GET /api/events/catalogue
+// show).
 nlohmann::json event_json(const EventSpec& event);
 
 // Parses `text` as JSON; throws Error(kInvalidInput) naming `what` and the

@@ -90,6 +90,26 @@ void DaemonMetrics::on_emit_refused(const std::string& plugin,
   counter->inc();
 }
 
+void DaemonMetrics::on_type_mismatch(const std::string& event,
+                                     const std::string& field) {
+  Counter* counter = nullptr;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto key = std::make_pair(event, field);
+    auto it = type_mismatches_.find(key);
+    if (it == type_mismatches_.end()) {
+      Counter& c = registry_.counter(
+          "eventhost_payload_type_mismatches_total",
+          "Payload fields of another type than the catalogue declares, "
+          "accepted because --payload-check is lenient, by event and field.",
+          {{"event", event}, {"field", field}});
+      it = type_mismatches_.emplace(std::move(key), &c).first;
+    }
+    counter = it->second;
+  }
+  counter->inc();
+}
+
 void DaemonMetrics::on_delivery(const DeliveryResult& r) {
   Counter* counter = nullptr;
   Histogram* duration = nullptr;

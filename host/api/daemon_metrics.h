@@ -4,6 +4,10 @@
 //   eventhost_deliveries_total{plugin,event,outcome} one per delivery
 //   eventhost_emits_refused_total{plugin,reason}     plugin emits refused:
 //                                                    depth or rate
+//   eventhost_payload_type_mismatches_total{event,field}
+//                                                    fields of the wrong
+//                                                    type accepted under
+//                                                    --payload-check lenient
 //   eventhost_handler_duration_seconds{plugin}       histogram
 //   eventhost_queue_depth{plugin}                    gauge, read at scrape
 //   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
@@ -42,6 +46,7 @@ class DaemonMetrics {
   void on_suppressed(const std::string& event, LevelSet level);
   void on_delivery(const DeliveryResult& result);
   void on_emit_refused(const std::string& plugin, const char* reason);
+  void on_type_mismatch(const std::string& event, const std::string& field);
 
   std::string render() const { return registry_.render(); }
 
@@ -55,6 +60,7 @@ class DaemonMetrics {
   std::map<std::tuple<std::string, std::string, Outcome>, Counter*> deliveries_;
   std::map<std::string, Histogram*, std::less<>> durations_;
   std::map<std::pair<std::string, std::string>, Counter*> emits_refused_;
+  std::map<std::pair<std::string, std::string>, Counter*> type_mismatches_;
 };
 
 }  // namespace eventhost

@@ -1,4 +1,5 @@
-// Catalogue -- the events the host knows: name, level set, payload fields.
+// Catalogue -- the events the host knows: name, level set, payload fields
+// and their types (catalogue/field_type.h).
 //
 // The built-in catalogue (the Dispatcharr events) is data, compiled into the
 // host from dispatcharr_events.json; plugins add the events their manifests
@@ -16,16 +17,25 @@
 #include <string_view>
 #include <vector>
 
+#include "catalogue/field_type.h"
 #include "catalogue/level.h"
 
 namespace eventhost {
 
 struct EventSpec {
-  std::string name;                 // "channel.created"
+  std::string name;  // "channel.created"
   LevelSet level = LevelSet::kFull;
   std::vector<std::string> fields;  // payload field names, in doc order
   std::string description;
   std::string origin;  // "host" for built-ins, else the declaring plugin key
+  // The declared type of each field, by index into `fields`; an index past
+  // the end (a spec built with names only) is untyped, kAny.
+  std::vector<FieldType> field_types{};
+
+  FieldType type_of(std::size_t field_index) const {
+    return field_index < field_types.size() ? field_types[field_index]
+                                            : FieldType::kAny;
+  }
 };
 
 class Catalogue {
@@ -36,7 +46,8 @@ class Catalogue {
 
   // Parses a catalogue document (the format of dispatcharr_events.json).
   // Does not validate: call validate() once everything is added.
-  static Catalogue from_json(std::string_view json_text, const std::string& origin);
+  static Catalogue from_json(std::string_view json_text,
+                             const std::string& origin);
 
   // Adds events a plugin declares. Does not validate.
   void add(const std::vector<EventSpec>& events);

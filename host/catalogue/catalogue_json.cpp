@@ -1,6 +1,10 @@
 // Catalogue::from_json -- reads a catalogue document:
 //   {"version": 1, "events": [{"name": "...", "level": "CRITICAL",
-//     "fields": ["..."], "description": "..."}, ...]}
+//     "fields": ["...", {"name": "...", "type": "integer"}],
+//     "description": "..."}, ...]}
+// (a field is its name alone, untyped, or a name with a type; see
+// catalogue/field_type.h). Other top-level members, such as "notes", are
+// for people and are ignored.
 // Every error names the origin, the entry and the field, so a typo in a
 // 60-entry file is found without bisecting it.
 #include <nlohmann/json.hpp>
@@ -81,7 +85,7 @@ class DocumentReader {
     spec.origin = origin_;
     spec.name = required_string(index, entry, "name");
     spec.level = read_level(index, entry);
-    spec.fields = read_fields(index, entry);
+    read_fields(index, entry, spec);
     spec.description = optional_string(index, entry, "description");
     return spec;
   }
@@ -130,25 +134,13 @@ class DocumentReader {
     return *level;
   }
 
-  std::vector<std::string> read_fields(std::size_t index,
-                                       const Json& entry) const {
+  void read_fields(std::size_t index, const Json& entry,
+                   EventSpec& spec) const {
     auto fields = entry.find("fields");
-    if (fields == entry.end()) return {};
-    if (!fields->is_array()) {
-      fail_entry(index, entry,
-                 "field \"fields\" must be an array of field names");
+    if (fields == entry.end()) return;
+    if (auto problem = read_field_list(*fields, spec)) {
+      fail_entry(index, entry, *problem);
     }
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < fields->size(); ++i) {
-      const Json& name = (*fields)[i];
-      if (!name.is_string() || name.get_ref<const std::string&>().empty()) {
-        fail_entry(index, entry,
-                   "fields[" + std::to_string(i) +
-                       "] must be a non-empty string, not " + name.dump());
-      }
-      names.push_back(name.get<std::string>());
-    }
-    return names;
   }
 
   std::string origin_;

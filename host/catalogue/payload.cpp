@@ -7,7 +7,8 @@
 // follows. A text it refuses goes through the original nlohmann-based
 // checks, which say why in the words emitters already see (the byte offset,
 // the depth, "not an object"). tests/catalogue/fuzz_payload.cpp checks that
-// this accepts what those checks alone accepted.
+// this accepts what those checks alone accepted. The typed fields are
+// checked in the same pass over the parsed object (payload_types.h).
 #include "catalogue/payload.h"
 
 #include <simdjson.h>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "catalogue/payload_types.h"
 #include "common/error.h"
 #include "common/json_error.h"
 
@@ -75,19 +77,42 @@ simdjson::dom::parser new_parser(std::size_t capacity,
   return parser;
 }
 
-// The fields a payload has that `spec` does not list, each once in the
-// order first seen (nlohmann, keeping one entry per repeated key, reported
-// them so). It keeps views of the keys: the parsed document must outlive
-// take().
-class ExtraFields {
+// One pass over a payload's top-level fields: the fields `spec` does not
+// list are collected, each once in the order first seen (nlohmann, keeping
+// one entry per repeated key, reported them so), and the typed ones are
+// checked (payload_types.h). It keeps views of the keys: the parsed
+// document must outlive take().
+class FieldWalk {
  public:
-  explicit ExtraFields(const EventSpec& spec) : spec_(spec) {}
+  FieldWalk(const EventSpec& spec, PayloadCheck mode)
+      : spec_(spec), mode_(mode) {}
 
-  void note(std::string_view key) {
-    if (std::find(spec_.fields.begin(), spec_.fields.end(), key) !=
-        spec_.fields.end()) {
+  // Throws the mismatch under kStrict.
+  template <typename Value>
+  void note(std::string_view key, const Value& value) {
+    const auto known = std::find(spec_.fields.begin(), spec_.fields.end(), key);
+    if (known == spec_.fields.end()) {
+      note_extra(key);
       return;
     }
+    const FieldType type =
+        spec_.type_of(static_cast<std::size_t>(known - spec_.fields.begin()));
+    if (type == FieldType::kAny || payload_types::fits(value, type)) return;
+    std::string message = payload_types::mismatch_message(
+        spec_.name, key, type, payload_types::found(value, type));
+    if (mode_ == PayloadCheck::kStrict) {
+      throw Error(ErrorKind::kInvalidInput, std::move(message));
+    }
+    mismatches_.push_back({std::string(key), std::move(message)});
+  }
+
+  void take(CheckedPayload& out) {
+    out.extra_fields.assign(keys_.begin(), keys_.end());
+    out.mismatches = std::move(mismatches_);
+  }
+
+ private:
+  void note_extra(std::string_view key) {
     // Searching the list is cheapest for the few extra fields a payload
     // usually has, but quadratic for one with hundreds: past kLinear, a
     // hash set.
@@ -100,15 +125,12 @@ class ExtraFields {
     keys_.push_back(key);
   }
 
-  std::vector<std::string> take() const {
-    return std::vector<std::string>(keys_.begin(), keys_.end());
-  }
-
- private:
   static constexpr std::size_t kLinear = 16;
   const EventSpec& spec_;
+  const PayloadCheck mode_;
   std::vector<std::string_view> keys_;
   std::unordered_set<std::string_view> seen_;
+  std::vector<FieldMismatch> mismatches_;
 };
 
 // True if some byte of `text` is <= ' ' (whitespace, in validated JSON):
@@ -150,8 +172,9 @@ std::string minified(std::string_view text) {
 }
 
 // Fills `out` and returns true if simdjson accepts `text` as an object.
-bool check_with_simdjson(const EventSpec& spec, simdjson::dom::parser& parser,
-                         std::string_view text, CheckedPayload& out) {
+bool check_with_simdjson(const EventSpec& spec, PayloadCheck mode,
+                         simdjson::dom::parser& parser, std::string_view text,
+                         CheckedPayload& out) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input,
   // and a string_view (an HTTP body, a plugin's buffer) promises none. With
   // realloc_if_needed the parser copies the text into its own padded
@@ -162,11 +185,11 @@ bool check_with_simdjson(const EventSpec& spec, simdjson::dom::parser& parser,
           .get(object) != simdjson::SUCCESS) {
     return false;
   }
-  ExtraFields extra(spec);
+  FieldWalk walk(spec, mode);
   for (const simdjson::dom::key_value_pair field : object) {
-    extra.note(field.key);
+    walk.note(field.key, field.value);
   }
-  out.extra_fields = extra.take();
+  walk.take(out);
   out.json = minified(text);
   return true;
 }
@@ -216,11 +239,11 @@ Json parse(const EventSpec& spec, std::string_view text) {
   }
 }
 
-std::vector<std::string> extra_fields(const EventSpec& spec,
-                                      const Json& object) {
-  ExtraFields extra(spec);
-  for (const auto& item : object.items()) extra.note(item.key());
-  return extra.take();
+void walk_fields(const EventSpec& spec, PayloadCheck mode, const Json& object,
+                 CheckedPayload& out) {
+  FieldWalk walk(spec, mode);
+  for (const auto& item : object.items()) walk.note(item.key(), item.value());
+  walk.take(out);
 }
 
 // Throws the detailed error for `text`, or returns it parsed if it is an
@@ -239,18 +262,29 @@ Json check_with_nlohmann(const EventSpec& spec, std::string_view text) {
 
 }  // namespace
 
-CheckedPayload check_payload(const EventSpec& spec, std::string_view text) {
+const char* to_string(PayloadCheck mode) {
+  return mode == PayloadCheck::kLenient ? "lenient" : "strict";
+}
+
+std::optional<PayloadCheck> parse_payload_check(std::string_view text) {
+  if (text == "strict") return PayloadCheck::kStrict;
+  if (text == "lenient") return PayloadCheck::kLenient;
+  return std::nullopt;
+}
+
+CheckedPayload check_payload(const EventSpec& spec, std::string_view text,
+                             PayloadCheck mode) {
   // An event with nothing to say (system.shutdown) may send no payload.
-  if (is_blank(text)) return CheckedPayload{"{}", {}};
+  if (is_blank(text)) return CheckedPayload{"{}", {}, {}};
   const std::string_view body = trimmed(text);
   CheckedPayload checked;
   if (body.size() <= kReusedCapacity) {
     thread_local simdjson::dom::parser reused =
         new_parser(kInitialCapacity, kReusedCapacity);
-    if (check_with_simdjson(spec, reused, body, checked)) return checked;
+    if (check_with_simdjson(spec, mode, reused, body, checked)) return checked;
   } else {
     simdjson::dom::parser own = new_parser(body.size(), body.size());
-    if (check_with_simdjson(spec, own, body, checked)) return checked;
+    if (check_with_simdjson(spec, mode, own, body, checked)) return checked;
   }
   // Refused (or not an object): explain why. nlohmann is given the text as
   // sent, so that its byte offsets count a byte order mark too.
@@ -263,7 +297,10 @@ CheckedPayload check_payload(const EventSpec& spec, std::string_view text) {
   }
   // The one kind of text nlohmann accepts and simdjson refuses is an
   // integer beyond 64 bits: JSON all the same, passed on as written.
-  return CheckedPayload{minified(body), extra_fields(spec, payload)};
+  checked = CheckedPayload{};
+  walk_fields(spec, mode, payload, checked);
+  checked.json = minified(body);
+  return checked;
 }
 
 }  // namespace eventhost

@@ -84,6 +84,10 @@ po::options_description global_options_description() {
       "emitted while handling another is one deeper); deeper emits are "
       "refused, so a plugin cannot start an endless storm (env "
       "EVENTHOST_MAX_EMIT_DEPTH; default 8)")(
+      "payload-check", po::value<std::string>()->value_name("MODE"),
+      "a payload field of the wrong type for the catalogue: strict refuses "
+      "the event (exit 4, HTTP 400), lenient accepts it with a warning "
+      "(env EVENTHOST_PAYLOAD_CHECK; default strict)")(
       "durability", po::value<std::string>()->value_name("MODE"),
       "process: an accepted event survives a crash of eventhost (kill -9); "
       "full: also a power cut (fsync per journal batch) (env "
@@ -130,6 +134,8 @@ GlobalOptions resolve_globals(const po::variables_map& vm) {
   g.max_emit_depth = parse_max_emit_depth(
       pick(vm, "max-emit-depth", "EVENTHOST_MAX_EMIT_DEPTH",
            std::to_string(EmitGuard::kDefaultMaxDepth)));
+  g.payload_check = parse_payload_check_option(
+      pick(vm, "payload-check", "EVENTHOST_PAYLOAD_CHECK", "strict"));
   const std::string durability =
       pick(vm, "durability", "EVENTHOST_DURABILITY", "process");
   if (durability != "process" && durability != "full") {
@@ -187,6 +193,16 @@ std::uint32_t parse_max_emit_depth(const std::string& text) {
   }
 }
 
+PayloadCheck parse_payload_check_option(const std::string& text) {
+  const auto mode = parse_payload_check(text);
+  if (!mode) {
+    throw Error(
+        ErrorKind::kUsage,
+        "--payload-check must be strict or lenient, got '" + text + "'");
+  }
+  return *mode;
+}
+
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("eventhost");
   logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
@@ -203,6 +219,7 @@ HostOptions host_options(const GlobalOptions& globals,
   options.breaker_threshold = globals.breaker_threshold;
   options.retry_attempts = globals.retry_attempts;
   options.max_emit_depth = globals.max_emit_depth;
+  options.payload_check = globals.payload_check;
   options.durability =
       globals.full_durability ? Durability::kFull : Durability::kProcess;
   options.retention.max_age = globals.journal_max_age;

@@ -38,6 +38,9 @@ struct GlobalOptions {
   bool safe_mode = false;  // sessions load no plugin (--safe-mode)
   // The longest chain of plugin emits one event may start.
   std::uint32_t max_emit_depth = EmitGuard::kDefaultMaxDepth;
+  // A payload field of the wrong type: refuse the event, or accept it
+  // with a warning (--payload-check).
+  PayloadCheck payload_check = PayloadCheck::kStrict;
 };
 
 // The options every command accepts, for parsing and for --help.
@@ -54,6 +57,10 @@ GlobalOptions resolve_globals(const po::variables_map& vm);
 // `text` as a --max-emit-depth value; throws Error(kUsage) naming the
 // range for anything else.
 std::uint32_t parse_max_emit_depth(const std::string& text);
+
+// `text` as a --payload-check value; throws Error(kUsage) naming the two
+// for anything else.
+PayloadCheck parse_payload_check_option(const std::string& text);
 
 // Sends logs to stderr at `level` (trace|debug|info|warn|error|off).
 void setup_logging(const std::string& level);

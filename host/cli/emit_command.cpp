@@ -90,6 +90,7 @@ nlohmann::json outcome_json(const EmitOutcome& outcome,
           {"level", to_string(outcome.level)},
           {"suppressed", outcome.suppressed},
           {"extra_fields", outcome.extra_fields},
+          {"type_mismatches", outcome.type_mismatches},
           {"still_running", running},
           {"deliveries", deliveries}};
 }
@@ -99,6 +100,14 @@ void note_extra_fields(const EmitOutcome& outcome) {
   std::cerr << "note: " << outcome.event << " does not list the field(s) "
             << join(outcome.extra_fields)
             << " in the catalogue; they are delivered as given\n";
+}
+
+// Fields of the wrong type that --payload-check lenient let through.
+void note_type_mismatches(const EmitOutcome& outcome) {
+  for (const std::string& mismatch : outcome.type_mismatches) {
+    std::cerr << "warning: " << mismatch
+              << "; delivered as given (--payload-check lenient)\n";
+  }
 }
 
 int emit_one(const Invocation& inv) {
@@ -126,6 +135,7 @@ int emit_one(const Invocation& inv) {
                                           : log.for_event(outcome.event_id);
   const std::size_t running = still_running(outcome, results);
   note_extra_fields(outcome);
+  note_type_mismatches(outcome);
   if (inv.globals.json) {
     print_json(outcome_json(outcome, results, running));
   } else {
@@ -164,9 +174,11 @@ std::vector<Command> emit_commands() {
   c.details =
       "PAYLOAD is a JSON object (default {}); '-' reads it from stdin.\n"
       "The session is announced: plugins also get system.startup and\n"
-      "system.shutdown. Unknown events exit with 3, bad JSON with 4, and\n"
+      "system.shutdown. Unknown events exit with 3, bad JSON or a field of\n"
+      "the wrong type for the catalogue (see `events list`) with 4, and\n"
       "any failed or dropped delivery with 6. An event the configured level\n"
-      "suppresses is not delivered and exits with 0.\n\n"
+      "suppresses is not delivered and exits with 0. With --payload-check\n"
+      "lenient a field of the wrong type is delivered with a warning.\n\n"
       "--ndjson reads one {\"event\": \"...\", \"data\": {...}} per line;\n"
       "blank lines are skipped, a bad line is reported with its number and\n"
       "does not stop the others. It exits with 4 if any line was rejected,\n"

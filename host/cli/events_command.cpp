@@ -22,6 +22,18 @@ std::optional<LevelSet> level_filter(const Invocation& inv) {
   return set;
 }
 
+// "channel_id:integer, channel_name:string"; an untyped field by its name.
+std::string typed_fields(const EventSpec& e) {
+  std::vector<std::string> fields;
+  for (std::size_t i = 0; i < e.fields.size(); ++i) {
+    const FieldType type = e.type_of(i);
+    fields.push_back(type == FieldType::kAny
+                         ? e.fields[i]
+                         : e.fields[i] + ":" + to_string(type));
+  }
+  return join(fields);
+}
+
 int list_events(const Invocation& inv) {
   const auto filter = level_filter(inv);
   Host host(host_options(inv.globals));
@@ -39,7 +51,7 @@ int list_events(const Invocation& inv) {
   }
   Table table({"EVENT", "LEVEL", "ORIGIN", "FIELDS", "DESCRIPTION"});
   for (const EventSpec* e : events) {
-    table.add_row({e->name, to_string(e->level), e->origin, join(e->fields),
+    table.add_row({e->name, to_string(e->level), e->origin, typed_fields(*e),
                    e->description});
   }
   table.print();
@@ -54,10 +66,14 @@ std::vector<Command> events_commands() {
   list.name = "list";
   list.synopsis =
       "events list [--level CRITICAL|SYSTEM|FULL|DISABLED] [--json]";
-  list.summary = "List the events the host knows, with level and fields";
+  list.summary = "List the events the host knows, with level and typed fields";
   list.details =
       "Shows the built-in catalogue plus the events that usable plugins in\n"
-      "the plugins folder declare (their origin is the plugin key).\n\n"
+      "the plugins folder declare (their origin is the plugin key). Each\n"
+      "field shows its type: integer, number, string, boolean, timestamp\n"
+      "(ISO 8601 text), integer[] or string[]; a field a plugin declares by\n"
+      "name alone is untyped. Any field may be null or missing; one of\n"
+      "another type is refused at ingest (see --payload-check).\n\n"
       "Examples:\n"
       "  eventhost events list\n"
       "  eventhost events list --level CRITICAL --json\n";

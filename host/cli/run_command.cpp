@@ -50,6 +50,7 @@ constexpr Setting kGlobalSettings[] = {
     {"threads", nullptr, nullptr, nullptr},
     {"breaker-threshold", nullptr, nullptr, nullptr},
     {"max-emit-depth", "EVENTHOST_MAX_EMIT_DEPTH", nullptr, nullptr},
+    {"payload-check", "EVENTHOST_PAYLOAD_CHECK", nullptr, nullptr},
 };
 
 bool in_environment(const char* env) {
@@ -142,6 +143,8 @@ class Settings {
     }
     if (name == "max-emit-depth")
       g.max_emit_depth = parse_max_emit_depth(value);
+    if (name == "payload-check")
+      g.payload_check = parse_payload_check_option(value);
   }
 
   const Invocation& inv_;

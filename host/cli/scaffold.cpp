@@ -35,10 +35,35 @@ std::string fill(std::string text, const Values& values) {
   return text;
 }
 
-// A payload with every catalogue field set, for the generated test.
+// A value of `type`, for the generated test's payload.
+nlohmann::json sample_value(FieldType type) {
+  switch (type) {
+    case FieldType::kInteger:
+      return 1;
+    case FieldType::kNumber:
+      return 1.5;
+    case FieldType::kBoolean:
+      return true;
+    case FieldType::kTimestamp:
+      return "2024-05-01T20:00:00Z";
+    case FieldType::kIntegerArray:
+      return {1, 2};
+    case FieldType::kStringArray:
+      return {"sample"};
+    case FieldType::kString:
+    case FieldType::kAny:
+      break;
+  }
+  return "sample";
+}
+
+// A payload with every catalogue field set to a value of its type, for
+// the generated test.
 std::string sample_payload(const EventSpec& spec) {
   nlohmann::json payload = nlohmann::json::object();
-  for (const std::string& field : spec.fields) payload[field] = "sample";
+  for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+    payload[spec.fields[i]] = sample_value(spec.type_of(i));
+  }
   return payload.dump();
 }
 

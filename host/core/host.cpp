@@ -235,6 +235,7 @@ Host::StopReport Host::stop() {
                    deadline - std::chrono::steady_clock::now())));
   flush_drop_log();
   emit_guard_.flush_log();
+  type_mismatch_log_.flush();
   for (const auto& runner : runners) {
     save_counters(*runner);
     if (!runner->idle()) {

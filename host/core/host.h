@@ -32,12 +32,14 @@
 #include <vector>
 
 #include "catalogue/catalogue.h"
+#include "catalogue/payload.h"
 #include "core/delivery_ledger.h"
 #include "core/durability.h"
 #include "core/emit_guard.h"
 #include "core/fatal_signals.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_view.h"
+#include "core/type_mismatch_log.h"
 #include "dispatch/delivery.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/plugin_context.h"
@@ -69,6 +71,13 @@ struct HostOptions {
   // key and "depth" or "rate", on the emitting thread. Optional; quick.
   std::uint32_t max_emit_depth = EmitGuard::kDefaultMaxDepth;
   std::function<void(const std::string&, const char*)> on_emit_refused;
+  // A payload field of the wrong type for its declared type: refused with
+  // the event (kStrict), or accepted (kLenient), logged (at most a line a
+  // second per event and field, TypeMismatchLog) and told to
+  // on_type_mismatch with the event and the field, on the emitting thread
+  // (optional; quick).
+  PayloadCheck payload_check = PayloadCheck::kStrict;
+  std::function<void(const std::string&, const std::string&)> on_type_mismatch;
   // start() loads no plugin, for this run only: enabled flags, pins and
   // settings stay as they are, and enable() only records the change.
   bool safe_mode = false;
@@ -97,6 +106,8 @@ struct CheckedEvent {
   LevelSet level = LevelSet::kFull;
   std::string payload;                    // minified JSON object text
   std::vector<std::string> extra_fields;  // not in the catalogue's list
+  // Fields of the wrong type, accepted under PayloadCheck::kLenient.
+  std::vector<FieldMismatch> type_mismatches;
 };
 
 // How a session starts (Host::start).
@@ -124,6 +135,9 @@ struct EmitOutcome {
   std::size_t dropped = 0;                // deliveries refused by full queues
   // Pass to Host::wait_durable() before telling the emitter "accepted".
   std::uint64_t journal_ticket = 0;
+  // Fields of the wrong type, accepted under PayloadCheck::kLenient: one
+  // FieldMismatch message each.
+  std::vector<std::string> type_mismatches;
 };
 
 struct HostStats {
@@ -284,6 +298,7 @@ class Host : private PluginServices {
 
   HostOptions options_;
   EmitGuard emit_guard_{options_.max_emit_depth};
+  TypeMismatchLog type_mismatch_log_;
   std::unique_ptr<StateStore> state_;
   LevelResolution level_;
   // level_.level, for emit() on any thread while set_level() changes it.

@@ -53,9 +53,10 @@ CheckedEvent Host::check(std::string_view event,
             (nearest.empty() ? "" : "; did you mean '" + nearest + "'?") +
             " (`eventhost events list` shows every known event)");
   }
-  CheckedPayload checked = check_payload(*spec, payload);
+  CheckedPayload checked =
+      check_payload(*spec, payload, options_.payload_check);
   return {spec->name, spec->level, std::move(checked.json),
-          std::move(checked.extra_fields)};
+          std::move(checked.extra_fields), std::move(checked.mismatches)};
 }
 
 EmitOutcome Host::emit(std::string_view event, std::string_view payload,
@@ -77,6 +78,15 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
   outcome.event = checked.name;
   outcome.level = checked.level;
   outcome.extra_fields = std::move(checked.extra_fields);
+  // Counted when the event is emitted, not when checked: a batch refused
+  // for another line emits nothing, so nothing of it was accepted.
+  for (FieldMismatch& mismatch : checked.type_mismatches) {
+    type_mismatch_log_.report(checked.name, mismatch);
+    if (options_.on_type_mismatch) {
+      options_.on_type_mismatch(checked.name, mismatch.field);
+    }
+    outcome.type_mismatches.push_back(std::move(mismatch.message));
+  }
   const auto level_index = static_cast<std::size_t>(checked.level);
   const EventLevel level = effective_level_.load(std::memory_order_relaxed);
   if (!level_allows(level, checked.level)) {

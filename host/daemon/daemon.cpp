@@ -163,6 +163,10 @@ HostOptions with_hooks(HostOptions host, EventStream& stream,
                                     const char* reason) {
     metrics.on_emit_refused(plugin, reason);
   };
+  host.on_type_mismatch = [&metrics](const std::string& event,
+                                     const std::string& field) {
+    metrics.on_type_mismatch(event, field);
+  };
   auto previous = std::move(host.observer);
   host.observer = [&metrics, previous](const DeliveryResult& r) {
     metrics.on_delivery(r);

@@ -189,7 +189,9 @@ EventSpec read_event(const Json& json, const std::string& path,
          "\"" + level + "\" is not one of CRITICAL, SYSTEM, FULL");
   }
   e.level = *set;
-  e.fields = r.strings("fields");
+  if (const Json* fields = r.find("fields")) {
+    if (auto problem = read_field_list(*fields, e)) fail(path, *problem);
+  }
   e.description = r.string("description", false);
   e.origin = key;
   return e;

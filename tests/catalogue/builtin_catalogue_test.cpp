@@ -87,6 +87,45 @@ TEST_CASE("built-in events carry the Dispatcharr payload fields") {
   CHECK(shutdown->fields.empty());
 }
 
+TEST_CASE("every field of every built-in event has a type") {
+  Catalogue catalogue = Catalogue::builtin();
+  std::size_t typed = 0;
+  for (const EventSpec* spec : catalogue.events()) {
+    REQUIRE(spec->field_types.size() == spec->fields.size());
+    for (std::size_t i = 0; i < spec->fields.size(); ++i) {
+      INFO(spec->name << " field " << spec->fields[i]);
+      CHECK(spec->type_of(i) != FieldType::kAny);
+      ++typed;
+    }
+  }
+  CHECK(typed > 150);
+}
+
+TEST_CASE("built-in fields carry the types Dispatcharr's payloads have") {
+  Catalogue catalogue = Catalogue::builtin();
+  auto type = [&](const char* event, const char* field) {
+    const EventSpec* spec = catalogue.find(event);
+    REQUIRE(spec != nullptr);
+    for (std::size_t i = 0; i < spec->fields.size(); ++i) {
+      if (spec->fields[i] == field)
+        return std::string(to_string(spec->type_of(i)));
+    }
+    FAIL("no field " << field << " in " << event);
+    return std::string();
+  };
+  CHECK(type("channel.created", "channel_id") == "integer");
+  CHECK(type("channel.created", "channel_number") == "number");
+  CHECK(type("channel.created", "channel_name") == "string");
+  CHECK(type("channel.stream_added", "stream_ids") == "integer[]");
+  CHECK(type("recording.scheduled", "start_time") == "timestamp");
+  CHECK(type("recording.completed", "duration_seconds") == "number");
+  CHECK(type("recording_rule.created", "days_of_week") == "integer[]");
+  CHECK(type("recording_rule.created", "start_time") == "string");
+  CHECK(type("recording_rule.created", "enabled") == "boolean");
+  CHECK(type("stream.created", "is_custom") == "boolean");
+  CHECK(type("auth.login", "user_id") == "integer");
+}
+
 TEST_CASE("plugin.disabled carries the reason the host disabled a plugin") {
   Catalogue catalogue = Catalogue::builtin();
   const EventSpec* spec = catalogue.find("plugin.disabled");
@@ -107,6 +146,7 @@ TEST_CASE("the embedded catalogue is exactly dispatcharr_events.json") {
     CHECK(embedded[i]->name == expected[i]->name);
     CHECK(embedded[i]->level == expected[i]->level);
     CHECK(embedded[i]->fields == expected[i]->fields);
+    CHECK(embedded[i]->field_types == expected[i]->field_types);
     CHECK(embedded[i]->description == expected[i]->description);
   }
 }

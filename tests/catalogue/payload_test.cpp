@@ -135,9 +135,10 @@ TEST_CASE("the emitter's key order is kept, not sorted") {
 
 TEST_CASE("unicode escapes and big numbers pass through as written") {
   // Re-serialising would decode the escapes and round the integer beyond
-  // 64 bits to a double; plugins get the emitter's spelling instead.
+  // 64 bits to a double; plugins get the emitter's spelling instead. (The
+  // big integer is in an extra field: channel_id is a 64-bit integer.)
   const std::string text =
-      R"({"channel_name":"Caf\u00e9 \ud83d\udcfa \"HD\"\n","channel_id":)"
+      R"({"channel_name":"Caf\u00e9 \ud83d\udcfa \"HD\"\n","serial":)"
       R"(123456789012345678901234567890,"channel_number":1.50,"e":-2E+3})";
   CHECK(check_payload(channel_created(), text).json == text);
 }
