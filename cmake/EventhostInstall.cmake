@@ -2,11 +2,13 @@
 # of it. Two install components, one package each:
 #   eventhost          the eventhost executable, its worker, and the example
 #                      plugins (plugins/) in share/eventhost/plugins
-#   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, testing.hpp, the
+#   eventhost-sdk-dev  the SDK: plugin.h, plugin.hpp, typed_events.hpp,
+#                      events.hpp (generated), testing.hpp, the
 #                      testing library, the CMake package eventhost_sdk
 #                      (targets eventhost::sdk, eventhost::sdk_cpp and
 #                      eventhost::testing, the function
-#                      eventhost_add_plugin()) and pkg-config files
+#                      eventhost_add_plugin() with the header generator
+#                      EventhostEvents.cmake) and pkg-config files
 # Everything is relative to the prefix, so an install to any folder works
 # as it is (-DCMAKE_PREFIX_PATH=<prefix> for find_package).
 include(CMakePackageConfigHelpers)
@@ -39,6 +41,10 @@ install(TARGETS eventhost_sdk eventhost_sdk_cpp eventhost_testing
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin_sdk/include/eventhost
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT eventhost-sdk-dev)
+# eventhost/events.hpp, generated from the catalogue (plugin_sdk/).
+install(FILES ${PROJECT_BINARY_DIR}/plugin_sdk/include/eventhost/events.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/eventhost
+  COMPONENT eventhost-sdk-dev)
 install(EXPORT eventhost_sdk_targets
   NAMESPACE eventhost::
   FILE eventhost_sdkTargets.cmake
@@ -58,6 +64,7 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/eventhost_sdkConfigVersion.cmake
   ${CMAKE_CURRENT_LIST_DIR}/EventhostPlugin.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/EventhostEvents.cmake
   DESTINATION ${EH_CMAKE_PACKAGE_DIR} COMPONENT eventhost-sdk-dev)
 
 # The .pc files find the prefix from their own place (pkg-config's

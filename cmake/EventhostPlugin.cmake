@@ -11,6 +11,20 @@
 # eventhost::sdk_cpp, whose plugin.hpp needs nlohmann_json (found here if
 # it is not yet, a clear error if it cannot be); a plain-C plugin links
 # eventhost::sdk and needs nothing more.
+#
+# For a C++ plugin it also generates <key>_events.hpp from the events the
+# manifest declares (at build time, into <build dir>/<target>_events/, on
+# the plugin's include path): a struct per event in eventhost::events, as
+# eventhost/events.hpp has for the catalogue, so the plugin's handlers and
+# emits of its own events are typed too:
+#   #include "login_guard_events.hpp"
+#   ctx.emit(eventhost::events::LoginGuardLockoutSuggested{...});
+
+# The header generator, beside this file (in the source tree and in an
+# installed SDK alike); a function's CMAKE_CURRENT_LIST_DIR is its caller's.
+set_property(GLOBAL PROPERTY EVENTHOST_EVENTS_GENERATOR
+  "${CMAKE_CURRENT_LIST_DIR}/EventhostEvents.cmake")
+
 function(eventhost_add_plugin target)
   cmake_parse_arguments(EHP "" "MANIFEST;OUTPUT_DIRECTORY" "SOURCES;LINK_LIBRARIES" ${ARGN})
   if(NOT EHP_SOURCES)
@@ -69,8 +83,30 @@ EH_MANIFEST_PLACEMENT static const struct {
     endif()
   endif()
 
-  add_library(${target} MODULE ${EHP_SOURCES} "${generated}")
+  set(typed_header "")
+  if(sdk STREQUAL "eventhost::sdk_cpp")
+    if(NOT manifest_key MATCHES "^[a-z][a-z0-9_]*$")
+      message(FATAL_ERROR "eventhost_add_plugin(${target}): the manifest's key \"${manifest_key}\" must match [a-z][a-z0-9_]*")
+    endif()
+    get_property(events_generator GLOBAL PROPERTY EVENTHOST_EVENTS_GENERATOR)
+    set(typed_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}_events")
+    set(typed_header "${typed_dir}/${manifest_key}_events.hpp")
+    string(TOUPPER "EVENTHOST_${manifest_key}_EVENTS_HPP" typed_guard)
+    add_custom_command(
+      OUTPUT "${typed_header}"
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${typed_dir}"
+      COMMAND ${CMAKE_COMMAND} -DINPUT=${manifest} -DOUTPUT=${typed_header}
+              -DGUARD=${typed_guard} -P ${events_generator}
+      DEPENDS "${manifest}" "${events_generator}"
+      COMMENT "Generating ${manifest_key}_events.hpp from ${EHP_MANIFEST}"
+      VERBATIM)
+  endif()
+
+  add_library(${target} MODULE ${EHP_SOURCES} "${generated}" ${typed_header})
   target_link_libraries(${target} PRIVATE ${sdk} ${EHP_LINK_LIBRARIES})
+  if(typed_header)
+    target_include_directories(${target} PRIVATE "${typed_dir}")
+  endif()
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden

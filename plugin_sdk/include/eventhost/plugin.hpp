@@ -9,12 +9,26 @@
 //     c.info("created " + ev.get("channel_name", "?"));
 //   }
 //
+// Or, typed, with the structs generated from the catalogue (events.hpp) or
+// from the plugin's own manifest (<key>_events.hpp, eventhost_add_plugin),
+// through eventhost/typed_events.hpp, which those headers include:
+//
+//   #include <eventhost/events.hpp>
+//
+//   EH_ON_EVENT(ChannelCreated)(const eventhost::events::ChannelCreated& ev,
+//                               eventhost::Context& ctx) {
+//     if (ev.channel_name) ctx.info("created " + *ev.channel_name);
+//   }
+//
 // What it gives
 //   Event      read-only view of one eh_event; the payload is parsed into
 //              nlohmann::json lazily, once, and get<T>(field, default) never
 //              throws for a missing, null or wrong-typed field.
 //   Context    the host services (log, settings, emit, set_result, user data)
-//              bound to the plugin's eh_context.
+//              bound to the plugin's eh_context; in a handler also the event
+//              being handled (event()).
+//   EventTraits<T>  what a generated header says about typed event T: its
+//              name, handler symbol, and how to read and write it.
 //   Failure    throw eventhost::Failure(code, message) to fail a call with a
 //              chosen EH_ERR_* code; the message goes to host->set_error.
 //   EH_ON(suffix), EH_ON_ANY_EVENT, EH_PLUGIN_INIT, EH_PLUGIN_CONFIGURE,
@@ -60,6 +74,16 @@
 #include "plugin.h"
 
 namespace eventhost {
+
+// Specialised by the generated headers (eventhost/events.hpp and a
+// plugin's <key>_events.hpp) for each typed event struct T:
+//   static constexpr const char* name;    // "channel.created"
+//   static constexpr const char* symbol;  // "on_channel_created"
+//   static void read(const nlohmann::json& payload, T& event,
+//                    detail::FieldReader& in);  // see typed_events.hpp
+//   static void write(const T& event, nlohmann::json& payload);
+template <class T>
+struct EventTraits;
 
 // Thrown from a handler or lifecycle body to fail the call with `code`.
 class Failure : public std::runtime_error {
@@ -166,7 +190,23 @@ class Event {
 // The host's services for one call. Cheap to copy; valid for the call only.
 class Context {
  public:
-  Context(const eh_host_api* host, eh_context* ctx) : host_(host), ctx_(ctx) {}
+  // `event` is the event a handler call delivers, null in other calls.
+  Context(const eh_host_api* host, eh_context* ctx,
+          const Event* event = nullptr)
+      : host_(host), ctx_(ctx), event_(event) {}
+
+  // The event being handled: its id, attempt, emitted_at_us and payload
+  // (handy in an EH_ON_EVENT handler, whose struct holds only the
+  // payload's fields). Throws std::logic_error outside a handler call
+  // (init, configure, actions, shutdown).
+  const Event& event() const {
+    if (event_ == nullptr) {
+      throw std::logic_error(
+          "eventhost::Context::event() is only available in an event "
+          "handler");
+    }
+    return *event_;
+  }
 
   void debug(const std::string& message) const { log(EH_LOG_DEBUG, message); }
   void info(const std::string& message) const { log(EH_LOG_INFO, message); }
@@ -223,6 +263,19 @@ class Context {
     return host_->emit(ctx_, name.c_str(), text.data(), text.size());
   }
 
+  // Emits a typed event (a struct of eventhost/events.hpp or of the
+  // plugin's <key>_events.hpp): its present members are the payload.
+  template <class Typed>
+  bool emit(const Typed& event) const {
+    return emit_status(event) == EH_OK;
+  }
+  template <class Typed>
+  std::int32_t emit_status(const Typed& event) const {
+    nlohmann::json payload = nlohmann::json::object();
+    EventTraits<Typed>::write(event, payload);
+    return emit_status(EventTraits<Typed>::name, payload);
+  }
+
   // Answers the current action (EH_PLUGIN_ACTION) with text or JSON.
   void set_result(const std::string& text) const {
     if (host_ && host_->set_result) host_->set_result(ctx_, text.c_str());
@@ -260,6 +313,7 @@ class Context {
  private:
   const eh_host_api* host_;
   eh_context* ctx_;
+  const Event* event_;
 };
 
 namespace detail {
@@ -302,7 +356,7 @@ inline std::int32_t run_handler(const eh_event* ev, eh_context* ctx,
   const eh_host_api* host = ev->host ? ev->host : detail::host();
   return guarded(host, ctx, [&] {
     Event event(ev);
-    Context context(host, ctx);
+    Context context(host, ctx, &event);
     body(event, context);
   });
 }
