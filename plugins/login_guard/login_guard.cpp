@@ -8,17 +8,24 @@
 // backlog or a redelivery never stretches or shrinks the window. A
 // redelivered failure (same event id) is counted once.
 //
+// Handlers are typed (EH_ON_EVENT): the auth events come as structs of
+// eventhost/events.hpp, and its own event is emitted as the struct that
+// eventhost_add_plugin() generates from manifest.json
+// (login_guard_events.hpp), so a misspelt field is a compile error.
+//
 // State lives in the user data. No mutex: the manifest leaves
 // "concurrency" at 1, so the host serializes handlers, the action and the
 // lifecycle calls.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
-#include <eventhost/plugin.hpp>
+#include <eventhost/events.hpp>
 #include <iterator>
 #include <limits>
 #include <string>
 #include <unordered_map>
+
+#include "login_guard_events.hpp"
 
 namespace {
 
@@ -80,10 +87,11 @@ std::int64_t positive_setting(const nlohmann::json& settings, const char* id,
 
 void suggest_lockout(Guard& g, UserRecord& user, const std::string& username,
                      std::int64_t now_us, eventhost::Context& ctx) {
-  nlohmann::json payload = {{"username", username},
-                            {"attempts", user.failures.size()},
-                            {"window_seconds", g.window_us / 1'000'000}};
-  std::int32_t rc = ctx.emit_status("login_guard.lockout_suggested", payload);
+  eventhost::events::LoginGuardLockoutSuggested suggested;
+  suggested.username = username;
+  suggested.attempts = static_cast<std::int64_t>(user.failures.size());
+  suggested.window_seconds = g.window_us / 1'000'000;
+  std::int32_t rc = ctx.emit_status(suggested);
   if (rc != EH_OK) {
     ctx.warn("login_guard: lockout_suggested for '" + username +
              "' not accepted by the host (code " + std::to_string(rc) + ")");
@@ -104,20 +112,22 @@ EH_PLUGIN_CONFIGURE(const nlohmann::json& settings, eventhost::Context& ctx) {
   g.window_us = window_s * 1'000'000;
 }
 
-EH_ON(auth_login_failed)(const eventhost::Event& ev, eventhost::Context& ctx) {
-  std::string username = ev.get("username", "");
+EH_ON_EVENT(AuthLoginFailed)
+(const eventhost::events::AuthLoginFailed& ev, eventhost::Context& ctx) {
+  const std::string username = ev.username.value_or("");
   if (username.empty()) {
     ctx.debug("login_guard: auth.login_failed without a username, ignored");
     return;
   }
   Guard& g = guard(ctx);
   UserRecord& user = g.users[username];
-  bool seen =
-      std::any_of(user.failures.begin(), user.failures.end(),
-                  [&](const FailedLogin& f) { return f.event_id == ev.id(); });
+  const eventhost::Event& event = ctx.event();
+  bool seen = std::any_of(
+      user.failures.begin(), user.failures.end(),
+      [&](const FailedLogin& f) { return f.event_id == event.id(); });
   if (seen) return;  // a redelivery: counted the first time
-  std::int64_t now_us = ev.emitted_at_us();
-  user.failures.push_back({now_us, ev.id()});
+  std::int64_t now_us = event.emitted_at_us();
+  user.failures.push_back({now_us, event.id()});
   expire(user, now_us, g.window_us);
   bool counted_out =
       static_cast<std::int64_t>(user.failures.size()) >= g.max_attempts;
@@ -128,9 +138,11 @@ EH_ON(auth_login_failed)(const eventhost::Event& ev, eventhost::Context& ctx) {
   if (g.users.size() >= g.sweep_at) sweep(g, now_us);
 }
 
-EH_ON(auth_login)(const eventhost::Event& ev, eventhost::Context& ctx) {
-  std::string username = ev.get("username", "");
-  if (!username.empty()) guard(ctx).users.erase(username);
+EH_ON_EVENT(AuthLogin)
+(const eventhost::events::AuthLogin& ev, eventhost::Context& ctx) {
+  if (ev.username && !ev.username->empty()) {
+    guard(ctx).users.erase(*ev.username);
+  }
 }
 
 EH_PLUGIN_ACTION(std::string_view id, const nlohmann::json& params,
