@@ -73,6 +73,12 @@ int new_plugin(const Invocation& inv) {
                 "--lang must be cpp or c, not '" + lang + "'");
   }
   request.c_language = lang == "c";
+  request.typed = inv.vm.count("typed") > 0;
+  if (request.typed && request.c_language) {
+    throw Error(ErrorKind::kUsage,
+                "--typed writes C++ handlers (EH_ON_EVENT); drop --lang c or "
+                "--typed");
+  }
   request.events = requested_events(inv.vm["events"].as<std::string>());
   const fs::path dir = inv.vm.count("dir")
                            ? fs::path(inv.vm["dir"].as<std::string>())
@@ -103,8 +109,10 @@ int new_plugin(const Invocation& inv) {
     return kExitOk;
   }
   std::cout << "created " << request.key << " ("
-            << (request.c_language ? "C" : "C++") << ") in " << dir.string()
-            << ":\n";
+            << (request.c_language ? "C"
+                : request.typed    ? "C++, typed handlers"
+                                   : "C++")
+            << ") in " << dir.string() << ":\n";
   for (const std::string& path : written) std::cout << "  " << path << "\n";
   std::cout << "\nnext:\n  cd " << dir.string()
             << " && cmake -S . -B build && cmake --build build && "
@@ -190,19 +198,25 @@ std::vector<Command> plugins_authoring_commands() {
   create.family = "plugins";
   create.name = "new";
   create.synopsis =
-      "plugins new NAME [--lang cpp|c] [--events E1,E2] [--dir DIR]";
+      "plugins new NAME [--lang cpp|c] [--typed] [--events E1,E2] "
+      "[--dir DIR]";
   create.summary = "Write a new plugin project that builds against the SDK";
   create.details =
       "Writes a small project in DIR (default ./NAME): CMakeLists.txt using\n"
       "the installed eventhost_sdk package, the plugin source with one\n"
       "handler per event (the payload fields in comments), manifest.json\n"
       "with one example setting, a unit test on eventhost/testing.hpp and a\n"
-      "README. Refuses a DIR that exists and is not empty. Build it with\n"
+      "README. --typed writes C++ handlers in the typed style: EH_ON_EVENT\n"
+      "with the event's struct from eventhost/events.hpp, each field a\n"
+      "std::optional of its type, a misspelt field a compile error.\n"
+      "Refuses a DIR that exists and is not empty. Build it with\n"
       "`cmake -S DIR -B DIR/build && cmake --build DIR/build` (add\n"
       "-DCMAKE_PREFIX_PATH=<prefix> if eventhost is not installed in /usr);\n"
       "DIR/build/NAME.so is the file to drop into the plugins folder.\n\n"
       "Examples:\n"
       "  eventhost plugins new channel_alerts\n"
+      "  eventhost plugins new recording_watch --typed "
+      "--events recording.completed\n"
       "  eventhost plugins new login_watch --lang c "
       "--events auth.login_failed,auth.login\n"
       "  eventhost plugins new my_plugin --dir ~/src/my_plugin --json\n";
@@ -211,6 +225,9 @@ std::vector<Command> plugins_authoring_commands() {
     options.add_options()("name", po::value<std::string>()->required(),
                           "the plugin's key, [a-z][a-z0-9_]*")(
         "lang", po::value<std::string>()->default_value("cpp"), "cpp or c")(
+        "typed",
+        "C++ handlers on the typed event structs (EH_ON_EVENT) instead of "
+        "JSON field lookups")(
         "events", po::value<std::string>()->default_value("channel.created"),
         "comma-separated catalogue events to handle")(
         "dir", po::value<std::string>()->value_name("DIR"),

@@ -14,6 +14,8 @@ extern const char kScaffold_plugin_c[];
 extern const char kScaffold_handler_c[];
 extern const char kScaffold_plugin_cpp[];
 extern const char kScaffold_handler_cpp[];
+extern const char kScaffold_plugin_typed_cpp[];
+extern const char kScaffold_handler_typed_cpp[];
 extern const char kScaffold_test_cpp[];
 extern const char kScaffold_test_event_cpp[];
 }  // namespace eventhost::detail
@@ -90,6 +92,33 @@ std::string field_list(const std::vector<std::string>& fields,
   return out;
 }
 
+// The event's struct in eventhost/events.hpp, as cmake/EventhostEvents.cmake
+// names it: channel.created -> ChannelCreated.
+std::string struct_name(const std::string& event) {
+  std::string name;
+  bool upper = true;
+  for (char c : event) {
+    if (c == '.' || c == '_') {
+      upper = true;
+    } else {
+      name +=
+          upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+      upper = false;
+    }
+  }
+  return name;
+}
+
+// `line += field("channel_id", ev.channel_id);` for each field, one a
+// line, building the typed handler's log line.
+std::string field_reads(const EventSpec& spec) {
+  std::string out;
+  for (const std::string& field : spec.fields) {
+    out += "\n  line += field(\"" + field + "\", ev." + field + ");";
+  }
+  return out;
+}
+
 Values event_values(const ScaffoldRequest& request, const EventSpec& spec) {
   std::string suffix = spec.name;
   for (char& c : suffix) {
@@ -101,6 +130,9 @@ Values event_values(const ScaffoldRequest& request, const EventSpec& spec) {
       {"SUFFIX", suffix},
       {"DESCRIPTION", spec.description},
       {"FIELDS", field_list(spec.fields, request.c_language ? " * " : "// ")},
+      {"STRUCT", struct_name(spec.name)},
+      {"EV", spec.fields.empty() ? "" : " ev"},
+      {"FIELD_READS", field_reads(spec)},
       {"SAMPLE", sample_payload(spec)}};
 }
 
@@ -113,6 +145,7 @@ std::vector<ScaffoldFile> scaffold_files(const ScaffoldRequest& request) {
   for (const EventSpec* spec : request.events) {
     const Values values = event_values(request, *spec);
     handlers += fill(request.c_language ? detail::kScaffold_handler_c
+                     : request.typed    ? detail::kScaffold_handler_typed_cpp
                                         : detail::kScaffold_handler_cpp,
                      values);
     test_events += fill(detail::kScaffold_test_event_cpp, values);
@@ -120,12 +153,15 @@ std::vector<ScaffoldFile> scaffold_files(const ScaffoldRequest& request) {
   }
   const Values values = {{"KEY", request.key},
                          {"SOURCE", source},
-                         {"LANGUAGE", request.c_language ? "C" : "C++"},
+                         {"LANGUAGE", request.c_language ? "C"
+                                      : request.typed ? "C++ (typed handlers)"
+                                                      : "C++"},
                          {"EVENT_LIST", join(names)},
                          {"FIRST_EVENT", names.front()},
                          {"HANDLERS", handlers},
                          {"TEST_EVENTS", test_events}};
   const char* plugin = request.c_language ? detail::kScaffold_plugin_c
+                       : request.typed    ? detail::kScaffold_plugin_typed_cpp
                                           : detail::kScaffold_plugin_cpp;
   return {
       {"CMakeLists.txt", fill(detail::kScaffold_CMakeLists_txt, values)},

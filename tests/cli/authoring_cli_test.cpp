@@ -132,3 +132,33 @@ TEST_CASE("plugins new refuses bad names, unknown events, used folders") {
   CHECK(fs::exists(fs::path(dir) / "test" / "p_test.cpp"));
   CHECK(sandbox.run_bare({"plugins", "new", "p", "--dir", dir}).status == 5);
 }
+
+TEST_CASE("plugins new --typed writes EH_ON_EVENT handlers and typed samples") {
+  CliSandbox sandbox;
+  const std::string dir = (sandbox.root() / "typed").string();
+  const CliRun made =
+      sandbox.run_bare({"plugins", "new", "t", "--typed", "--events",
+                        "stream.created", "--dir", dir});
+  INFO(made.err);
+  REQUIRE(made.status == 0);
+  CHECK(has(made.out, "created t (C++, typed handlers)"));
+  const std::string source =
+      eventhost::test::read_text(fs::path(dir) / "t.cpp");
+  CHECK(has(source, "#include <eventhost/events.hpp>"));
+  CHECK(has(source,
+            "EH_ON_EVENT(StreamCreated)\n"
+            "(const eventhost::events::StreamCreated& ev,"));
+  CHECK(has(source, "line += field(\"is_custom\", ev.is_custom);"));
+  // The unit test feeds every field with a value of its type.
+  const std::string test =
+      eventhost::test::read_text(fs::path(dir) / "test" / "t_test.cpp");
+  CHECK(has(test, R"("is_custom":true)"));
+  CHECK(has(test, R"("stream_id":1)"));
+  CHECK(has(test, R"("stream_name":"sample")"));
+
+  const CliRun c =
+      sandbox.run_bare({"plugins", "new", "u", "--typed", "--lang", "c",
+                        "--dir", (sandbox.root() / "c").string()});
+  CHECK(c.status == 2);
+  CHECK(has(c.err, "--typed writes C++ handlers"));
+}

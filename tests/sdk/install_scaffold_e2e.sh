@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The SDK as an outside author gets it: install the build to a temporary
-# prefix, check the example plugins installed with it, scaffold a C++ and a
-# C plugin with the installed eventhost, build and unit-test both out of
-# tree against that prefix only (the C one where nlohmann_json cannot be
+# prefix, check the example plugins installed with it, scaffold a C++, a
+# typed C++ (--typed, with an event of its own declared in its manifest)
+# and a C plugin with the installed eventhost, build and unit-test them out
+# of tree against that prefix only (the C one where nlohmann_json cannot be
 # found: only plugin.hpp needs it), validate them, drop them into a plugins
 # folder, enable them, emit, and see their log lines. Everything happens in
 # a temp folder that is removed at the end.
@@ -53,13 +54,44 @@ done
 grep -q "event_logger  on_channel_created" examples-emit.out ||
   { cat examples-emit.out; fail "the installed event_logger was not called"; }
 
-step "scaffold a C++ and a C plugin"
+step "scaffold a C++, a typed C++ and a C plugin"
 "$eventhost" plugins new sdk_e2e_cpp --dir cpp \
   --events channel.created,auth.login_failed
+"$eventhost" plugins new sdk_e2e_typed --typed --dir typed \
+  --events channel.created,recording.scheduled
 "$eventhost" plugins new sdk_e2e_c --lang c --dir c \
   --events channel.created,recording.completed
+[ -f "$work/prefix/include/eventhost/events.hpp" ] ||
+  fail "the generated eventhost/events.hpp is not installed"
+grep -q "EH_ON_EVENT(ChannelCreated)" typed/sdk_e2e_typed.cpp ||
+  fail "plugins new --typed did not write an EH_ON_EVENT handler"
 
-for lang in cpp c; do
+# The typed plugin declares an event of its own, with typed fields, and
+# handles it through the struct eventhost_add_plugin() generates from the
+# manifest (sdk_e2e_typed_events.hpp) with the installed SDK's generator.
+cat > typed/manifest.json <<'JSON'
+{
+  "key": "sdk_e2e_typed",
+  "version": "0.1.0",
+  "settings": [{"id": "prefix", "type": "string", "default": "sdk_e2e_typed"}],
+  "events": [{"name": "sdk_e2e_typed.ping", "level": "FULL",
+              "fields": [{"name": "count", "type": "integer"}, "note"]}]
+}
+JSON
+cat >> typed/sdk_e2e_typed.cpp <<'CPP'
+
+#include "sdk_e2e_typed_events.hpp"
+
+EH_ON_EVENT(SdkE2eTypedPing)
+(const eventhost::events::SdkE2eTypedPing& ev, eventhost::Context& ctx) {
+  std::string line = "sdk_e2e_typed.ping";
+  line += field("count", ev.count);
+  line += field("note", ev.note);
+  report(line, ctx);
+}
+CPP
+
+for lang in cpp typed c; do
   key=sdk_e2e_$lang
   # A plugin written in C needs nothing beyond the SDK, not even the
   # nlohmann_json that plugin.hpp is built on.
@@ -98,9 +130,11 @@ PKG_CONFIG_PATH=$pc_dir pkg-config --cflags eventhost-sdk-cpp > /dev/null ||
 
 step "drop both into a plugins folder, enable, emit"
 mkdir -m 755 plugins
-install -m 644 cpp/build/sdk_e2e_cpp.so c/build/sdk_e2e_c.so plugins/
+install -m 644 cpp/build/sdk_e2e_cpp.so typed/build/sdk_e2e_typed.so \
+  c/build/sdk_e2e_c.so plugins/
 host=("$eventhost" --plugins-dir "$work/plugins" --state "$work/state.db")
 "${host[@]}" plugins enable sdk_e2e_cpp > /dev/null
+"${host[@]}" plugins enable sdk_e2e_typed > /dev/null
 "${host[@]}" plugins enable sdk_e2e_c > /dev/null
 "${host[@]}" plugins configure sdk_e2e_c prefix=from-c > /dev/null
 "${host[@]}" emit channel.created '{"channel_name":"News"}' \
@@ -110,4 +144,17 @@ grep -q '\[sdk_e2e_cpp\] sdk_e2e_cpp channel.created {"channel_name":"News"}' \
   emit.err || { cat emit.err; fail "the C++ plugin did not log the event"; }
 grep -q '\[sdk_e2e_c\] from-c channel.created {"channel_name":"News"}' \
   emit.err || { cat emit.err; fail "the C plugin did not log the event"; }
+grep -q '\[sdk_e2e_typed\] sdk_e2e_typed channel.created channel_name="News"$' \
+  emit.err || { cat emit.err; fail "the typed plugin did not log the event"; }
+
+step "the typed plugin's own event: typed at ingest, typed in the handler"
+"${host[@]}" emit sdk_e2e_typed.ping '{"count": 3, "note": [1]}' \
+  > ping.out 2> ping.err || { cat ping.out ping.err; fail "emit ping"; }
+grep -q '\[sdk_e2e_typed\] sdk_e2e_typed sdk_e2e_typed.ping count=3 note=\[1\]$' \
+  ping.err || { cat ping.err; fail "the typed plugin did not log its own event"; }
+if "${host[@]}" emit sdk_e2e_typed.ping '{"count": "3"}' > bad.out 2> bad.err; then
+  fail "a string count was accepted"
+fi
+grep -q 'sdk_e2e_typed.ping: field "count" must be an integer' bad.err ||
+  { cat bad.err; fail "no type refusal for the declared event"; }
 echo "sdk e2e: ok"
