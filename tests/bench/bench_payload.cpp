@@ -1,8 +1,9 @@
 // Suite "payload" -- what validating an event's payload costs against the
 // dispatch it precedes, for channel.created payloads of ~150 B (what
 // Dispatcharr sends), 1 KB and 16 KB, measured in one run:
-//   - ns per Host::check (catalogue lookup, simdjson validation, minify),
-//     and per nlohmann parse + dump of the same text (what it replaced);
+//   - ns per Host::check (catalogue lookup, simdjson validation, the
+//     field type checks, minify), and per nlohmann parse + dump of the
+//     same text (what it replaced);
 //   - events/s through Host::emit(name, payload), checks included, and
 //     through Host::emit(checked), the same event checked once: dispatch
 //     only. The noop plugin receives them; the journal is off, so the
@@ -149,7 +150,7 @@ void run_payload(const bench::Config& config, bench::Report& report) {
     const double reference_med = bench::median(reference);
     const double dispatch_ns = 1e9 / bench::median(dispatch_only);
     report.add({"Host::check" + at, check_med, "ns/event",
-                "simdjson validate + minify, extra fields"});
+                "simdjson validate + types + minify, extra fields"});
     report.add({"nlohmann parse+dump" + at, reference_med, "ns/event",
                 "what the check did before"});
     report.add({"nlohmann / check" + at, reference_med / check_med, "x", ""});

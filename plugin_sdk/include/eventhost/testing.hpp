@@ -39,8 +39,10 @@
 // std::invalid_argument for a setting the manifest does not declare or a
 // value of the wrong type. feed() throws std::invalid_argument for an
 // unknown event (naming the nearest; only catalogue events and the
-// plugin's own declared ones are known) or a payload that is not a JSON
-// object; set() and action() for an undeclared setting or action or a
+// plugin's own declared ones are known), a payload that is not a JSON
+// object or one with a field of the wrong type for the catalogue (the
+// host's default, strict check); set() and action() for an undeclared
+// setting or action or a
 // value of the wrong type. A failing plugin call is not an exception: it
 // is reported in the Call result.
 //
