@@ -136,6 +136,22 @@ void print_settings(const nlohmann::json& p) {
   table.print("  ");
 }
 
+// A declared event's fields as `events list` shows them: "attempts:integer"
+// for a typed field, the name alone for an untyped one.
+std::vector<std::string> declared_fields(const nlohmann::json& event) {
+  std::vector<std::string> out;
+  for (const nlohmann::json& field :
+       event.value("fields", nlohmann::json::array())) {
+    if (field.is_object()) {
+      out.push_back(text_of(field, "name") + ":" + text_of(field, "type"));
+    } else {
+      out.push_back(field.is_string() ? field.get<std::string>()
+                                      : field.dump());
+    }
+  }
+  return out;
+}
+
 void print_actions_and_events(const nlohmann::json& p) {
   const nlohmann::json& m = p["manifest"];
   std::cout << "\nActions:\n";
@@ -153,7 +169,7 @@ void print_actions_and_events(const nlohmann::json& p) {
   for (const nlohmann::json& event : events) {
     std::cout << "  " << text_of(event, "name") << " ("
               << text_of(event, "level", "FULL")
-              << ") fields: " << join(strings_of(event, "fields")) << "\n";
+              << ") fields: " << join(declared_fields(event)) << "\n";
   }
 }
 

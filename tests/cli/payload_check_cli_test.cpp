@@ -115,6 +115,11 @@ TEST_CASE("a plugin's declared field types are listed and checked") {
   REQUIRE(text.status == 0);
   CHECK_THAT(text.out, Catch::Contains("username:string, attempts:integer, "
                                        "window_seconds:integer"));
+  const CliRun info = sandbox.run({"plugins", "info", "login_guard"});
+  CHECK_THAT(info.out, Catch::Contains("login_guard.lockout_suggested "
+                                       "(CRITICAL) fields: username:string, "
+                                       "attempts:integer, "
+                                       "window_seconds:integer"));
   const CliRun refused = sandbox.run(
       {"emit", "login_guard.lockout_suggested", R"({"attempts": "five"})"});
   CHECK(refused.status == 4);

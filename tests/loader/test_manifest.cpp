@@ -64,6 +64,41 @@ TEST_CASE("a complete manifest is read field by field") {
   CHECK(m.raw["version"] == "2.1.0");
 }
 
+TEST_CASE("declared event fields may carry types; a bare name is untyped") {
+  const Manifest m = Manifest::parse(R"({
+    "key": "notify",
+    "events": [{"name": "notify.sent", "level": "FULL",
+                "fields": [{"name": "target", "type": "string"},
+                           {"name": "tries", "type": "integer"},
+                           "extra",
+                           {"name": "at", "type": "timestamp"}]}]
+  })");
+  REQUIRE(m.events.size() == 1);
+  const EventSpec& sent = m.events[0];
+  CHECK(sent.fields ==
+        std::vector<std::string>{"target", "tries", "extra", "at"});
+  CHECK(sent.field_types ==
+        std::vector<FieldType>{FieldType::kString, FieldType::kInteger,
+                               FieldType::kAny, FieldType::kTimestamp});
+}
+
+TEST_CASE("a declared field of an unknown type is refused, naming it") {
+  CHECK_THAT(
+      parse_error(R"({"key": "n", "events": [{"name": "n.x", "level": "FULL",
+                     "fields": ["a", {"name": "b", "type": "int"}]}]})"),
+      Contains("manifest: events[0] fields[1].type \"int\" is not one of "
+               "integer, number, string, boolean, timestamp, integer[], "
+               "string[]"));
+  CHECK_THAT(
+      parse_error(R"({"key": "n", "events": [{"name": "n.x", "level": "FULL",
+                     "fields": [{"name": "b"}]}]})"),
+      Contains("manifest: events[0] fields[0].type must be one of"));
+  CHECK_THAT(
+      parse_error(R"({"key": "n", "events": [{"name": "n.x", "level": "FULL",
+                     "fields": "b"}]})"),
+      Contains("manifest: events[0] field \"fields\" must be an array"));
+}
+
 TEST_CASE("a minimal manifest gets the documented defaults") {
   const Manifest m = Manifest::parse(R"({"key": "tiny"})");
 
