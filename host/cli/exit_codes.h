@@ -12,7 +12,7 @@ enum ExitCode : int {
   kExitRuntime = 1,         // state/file I/O failed, a plugin failed to start
   kExitUsage = 2,           // malformed command line
   kExitNotFound = 3,        // unknown plugin, event, action or setting
-  kExitInvalidInput = 4,    // bad JSON, bad setting value, invalid plugin file
+  kExitInvalidInput = 4,    // bad JSON or field type, bad setting, bad plugin
   kExitRefused = 5,         // unusable or changed plugin, a rule forbids it
   kExitDeliveryFailed = 6,  // emitted, but a delivery failed or was dropped
 };
@@ -23,7 +23,8 @@ inline constexpr const char* kExitCodeHelp =
     "  1  runtime failure (state or file I/O, a plugin failed to start)\n"
     "  2  usage error\n"
     "  3  not found (unknown plugin, event, action or setting)\n"
-    "  4  invalid input (bad JSON, bad setting value, invalid plugin file)\n"
+    "  4  invalid input (bad JSON, a payload field of the wrong type, bad\n"
+    "     setting value, invalid plugin file)\n"
     "  5  refused (unusable or changed plugin, a rule forbids it)\n"
     "  6  emitted, but at least one delivery failed or was dropped\n";
 
