@@ -31,9 +31,16 @@ endforeach()
 file(READ "${INPUT}" document)
 get_filename_component(input_name "${INPUT}" NAME)
 
-function(eh_events_fail what)
-  message(FATAL_ERROR "${INPUT}: ${what}")
-endfunction()
+# A problem the host would refuse the manifest for is not a build error
+# (eventhost_add_plugin() leaves deeper checks to the host, so a plugin
+# with a bad manifest still builds, e.g. to test that it is refused): the
+# event or field is left out of the header, with a comment and a warning
+# saying why; `eventhost plugins validate` reports it too.
+set(skipped "")
+macro(eh_events_skip what)
+  message(WARNING "${INPUT}: ${what}; left out of ${OUTPUT}")
+  string(APPEND skipped "// Left out: ${what}.\n")
+endmacro()
 
 # The C++ keywords a snake_case field name could be.
 set(eh_cxx_keywords
@@ -94,7 +101,8 @@ string(JSON events_type ERROR_VARIABLE no_events TYPE "${document}" events)
 if(no_events)
   set(event_count 0)
 elseif(NOT events_type STREQUAL "ARRAY")
-  eh_events_fail("\"events\" must be an array")
+  eh_events_skip("\"events\" must be an array")
+  set(event_count 0)
 else()
   string(JSON event_count LENGTH "${document}" events)
 endif()
@@ -106,7 +114,8 @@ foreach(i RANGE 0 ${last_event})
   endif()
   string(JSON event ERROR_VARIABLE err GET "${document}" events ${i} name)
   if(err OR NOT event MATCHES "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$")
-    eh_events_fail("events[${i}].name must match [a-z][a-z0-9_]*.[a-z][a-z0-9_]*")
+    eh_events_skip("events[${i}]: its name must match [a-z][a-z0-9_]*.[a-z][a-z0-9_]*")
+    continue()
   endif()
   string(JSON level ERROR_VARIABLE err GET "${document}" events ${i} level)
   string(JSON description ERROR_VARIABLE no_description
@@ -120,7 +129,8 @@ foreach(i RANGE 0 ${last_event})
   string(REGEX REPLACE "\\\\+$" "" description "${description}")
   eh_events_struct_name("${event}" struct)
   if(struct IN_LIST seen_structs)
-    eh_events_fail("events[${i}] (\"${event}\") gives the struct name ${struct}, as an earlier event does; rename one of them")
+    eh_events_skip("events[${i}] (${event}) gives the struct name ${struct}, as an earlier event does; rename one of them")
+    continue()
   endif()
   list(APPEND seen_structs "${struct}")
   string(REPLACE "." "_" symbol "on_${event}")
@@ -133,9 +143,10 @@ foreach(i RANGE 0 ${last_event})
   set(field_count 0)
   if(NOT no_fields)
     if(NOT fields_type STREQUAL "ARRAY")
-      eh_events_fail("events[${i}] (\"${event}\"): \"fields\" must be an array")
+      eh_events_skip("events[${i}] (${event}): \"fields\" must be an array")
+    else()
+      string(JSON field_count LENGTH "${document}" events ${i} fields)
     endif()
-    string(JSON field_count LENGTH "${document}" events ${i} fields)
   endif()
   math(EXPR last_field "${field_count} - 1")
   foreach(j RANGE 0 ${last_field})
@@ -149,17 +160,23 @@ foreach(i RANGE 0 ${last_event})
     elseif(item_type STREQUAL "OBJECT")
       string(JSON field ERROR_VARIABLE err
              GET "${document}" events ${i} fields ${j} name)
+      if(err)
+        eh_events_skip("events[${i}] (${event}) fields[${j}]: a field needs a \"name\"")
+        continue()
+      endif()
       string(JSON type ERROR_VARIABLE no_type
              GET "${document}" events ${i} fields ${j} type)
       if(no_type)
         set(type "(none)")
       endif()
     else()
-      eh_events_fail("events[${i}] (\"${event}\"): fields[${j}] must be a field name or {\"name\": ..., \"type\": ...}")
+      eh_events_skip("events[${i}] (${event}) fields[${j}]: a field is a name or {\"name\": ..., \"type\": ...}")
+      continue()
     endif()
     eh_events_cxx_type("${type}" cxx)
     if(cxx STREQUAL "")
-      eh_events_fail("events[${i}] (\"${event}\"): fields[${j}].type \"${type}\" is not one of integer, number, string, boolean, timestamp, integer[], string[]")
+      eh_events_skip("events[${i}] (${event}) fields[${j}]: type \"${type}\" is not one of integer, number, string, boolean, timestamp, integer[], string[]")
+      continue()
     endif()
     set(shown_type "${type}")
     if(shown_type STREQUAL "")
@@ -219,7 +236,7 @@ file(WRITE "${OUTPUT}.tmp"
 #include <string>
 #include <vector>
 
-namespace eventhost::events {
+${skipped}namespace eventhost::events {
 ${structs}
 }  // namespace eventhost::events
 

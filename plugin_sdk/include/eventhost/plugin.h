@@ -152,9 +152,10 @@ typedef struct eh_host_api {
    * counted by the host; the call that emitted goes on normally.
    *
    * Returns EH_OK if accepted, EH_ERR_NOT_FOUND for an unknown event,
-   * EH_ERR_INVALID_ARGUMENT for bad JSON, EH_ERR_REFUSED if the event level
-   * suppresses it, it would be deeper than the limit, or the plugin is
-   * past its emits for this second. */
+   * EH_ERR_INVALID_ARGUMENT for bad JSON or a field of another type than
+   * the catalogue declares (the host's default --payload-check strict),
+   * EH_ERR_REFUSED if the event level suppresses it, it would be deeper
+   * than the limit, or the plugin is past its emits for this second. */
   int32_t (*emit)(eh_context* ctx, const char* event_name,
                   const char* payload_json, size_t payload_size);
 
@@ -213,9 +214,11 @@ typedef int32_t (*eh_action_fn)(eh_context* ctx, const char* action_id,
  * Manifest fields: key (required, [a-z][a-z0-9_]*), name, version,
  * description, settings [{id,label,type: boolean|number|string|select,
  * default, options, help}], actions [{id,label,description}], events
- * [{name: "<key>.<action>", level: CRITICAL|SYSTEM|FULL, fields: [...],
- * description}], subscribe (event patterns such as "channel.*" that
- * eh_on_any_event receives; default ["*"]), priority
+ * [{name: "<key>.<action>", level: CRITICAL|SYSTEM|FULL, fields: [each a
+ * "name" (untyped) or {name, type: integer|number|string|boolean|
+ * timestamp|integer[]|string[]}], description}], subscribe (event
+ * patterns such as "channel.*" that eh_on_any_event receives; default
+ * ["*"]), priority
  * (critical|high|normal|low), concurrency (>= 1), timeout_ms,
  * queue_capacity, max_emits_per_second (>= 1; default 10000), host_version (the
  * host versions it runs on, e.g.
