@@ -66,9 +66,21 @@ TEST_CASE("mqtt reconnects by itself after the broker restarts") {
   const auto back = plugin.feed("channel.created", R"({"channel_id": 3})");
   INFO(back.error);
   CHECK(back.ok());
+  // #2 may come first: its delivery timed out, but libmosquitto keeps an
+  // unacknowledged message and sends it again after the reconnect (the
+  // at-least-once the README tells of). #3 must come.
+  auto has_three = [&] {
+    for (const auto& m : subscriber.messages()) {
+      if (json::parse(m.payload)["payload"] == json{{"channel_id", 3}}) {
+        return true;
+      }
+    }
+    return false;
+  };
   REQUIRE(subscriber.wait_for(1, kPatience));
-  CHECK(json::parse(subscriber.messages().at(0).payload)["payload"] ==
-        json{{"channel_id", 3}});
+  if (!has_three()) REQUIRE(subscriber.wait_for(2, kPatience));
+  CHECK(has_three());
+  CHECK(subscriber.messages().size() <= 2);
   CHECK(plugin.logged("trying again in"));
 }
 
