@@ -3,6 +3,8 @@
 // the journal, dead letters and replay in api_journal.cpp.
 #include "api/api_router.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -14,15 +16,13 @@
 namespace eventhost {
 namespace {
 
-// Compares in time independent of where the strings differ, so the token
-// cannot be guessed a byte at a time from response times.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
+// A SHA-256 digest of `text`.
+std::array<unsigned char, SHA256_DIGEST_LENGTH> digest_of(
+    const std::string& text) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         out.data());
+  return out;
 }
 
 }  // namespace
@@ -32,15 +32,21 @@ ApiRouter::ApiRouter(Host& host, EventStream& stream, DaemonMetrics& metrics,
     : host_(host),
       stream_(stream),
       metrics_(metrics),
-      token_(std::move(token)) {}
+      token_digest_(digest_of(token)) {}
 
 bool ApiRouter::authorized(const HttpRequest& req) const {
   if (req.trusted || req.method == "GET" || req.method == "HEAD") return true;
   const std::string header = req.header("authorization");
   const std::string prefix = "Bearer ";
-  return header.size() > prefix.size() &&
-         header.compare(0, prefix.size(), prefix) == 0 &&
-         same_secret(header.substr(prefix.size()), token_);
+  if (header.size() <= prefix.size() ||
+      header.compare(0, prefix.size(), prefix) != 0) {
+    return false;
+  }
+  // Digests of equal length, compared in a time that depends on neither
+  // where they differ nor how long the guess was: response times tell
+  // nothing about the token.
+  const auto given = digest_of(header.substr(prefix.size()));
+  return CRYPTO_memcmp(given.data(), token_digest_.data(), given.size()) == 0;
 }
 
 HttpResponse ApiRouter::handle(const HttpRequest& req) {

@@ -11,7 +11,9 @@
 //
 // Authorization: every request that changes something (any method but GET)
 // needs "Authorization: Bearer <token>", unless it came over the control
-// socket (HttpRequest::trusted). A refused request changes nothing.
+// socket (HttpRequest::trusted). A refused request changes nothing. Only a
+// digest of the token is kept; the check takes constant time, and neither
+// the token nor the Authorization header is ever logged.
 //
 // Thread-safety: handle() and refresh_folder() may be called from any
 // thread; one internal mutex serializes them, so the Host sees a single
@@ -19,6 +21,7 @@
 // the mutex is contended only by the folder refresh).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -70,7 +73,7 @@ class ApiRouter {
   Host& host_;
   EventStream& stream_;
   DaemonMetrics& metrics_;
-  const std::string token_;
+  const std::array<unsigned char, 32> token_digest_;  // SHA-256
   std::mutex control_mutex_;  // held for every call into the Host
   std::atomic<bool> ready_{false};
   bool stopping_ = false;  // GUARDED_BY(control_mutex_)

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "daemon/daemon.h"
+#include "worker/worker_user.h"
 
 namespace eventhost::cli {
 namespace {
@@ -31,6 +32,21 @@ constexpr Setting kSettings[] = {
      "<state>.token)"},
     {"max-body", "EVENTHOST_MAX_BODY", "1048576",
      "largest request body in bytes; larger requests get 413"},
+    {"max-connections", "EVENTHOST_MAX_CONNECTIONS", "1024",
+     "HTTP connections served at once, live streams included (not the "
+     "control socket); the next ones get 503"},
+    {"header-timeout-ms", "EVENTHOST_HEADER_TIMEOUT_MS", "30000",
+     "a request's header must arrive within this (idle keep-alive "
+     "connections are closed after it); else 408"},
+    {"body-timeout-ms", "EVENTHOST_BODY_TIMEOUT_MS", "30000",
+     "longest pause while a request body arrives; else 408"},
+    {"tls-cert", "EVENTHOST_TLS_CERT", "",
+     "PEM certificate (chain): serve HTTPS instead of HTTP (with --tls-key)"},
+    {"tls-key", "EVENTHOST_TLS_KEY", "",
+     "PEM private key of --tls-cert, unencrypted, not readable by others"},
+    {"worker-user", "EVENTHOST_WORKER_USER", "",
+     "when run as root: run process-tier workers as this user (it must be "
+     "able to read the plugin files)"},
     {"heartbeat-ms", "EVENTHOST_HEARTBEAT_MS", "15000",
      "live stream heartbeat interval"},
     {"grace-ms", "EVENTHOST_GRACE_MS", "10000",
@@ -70,6 +86,7 @@ std::map<std::string, std::string> read_config(const std::string& path) {
     keys.add_options()(s.name, po::value<std::string>());
   }
   keys.add_options()("stdin", po::value<std::string>());
+  keys.add_options()("insecure-listen", po::value<std::string>());
   po::variables_map vm;
   try {
     po::store(po::parse_config_file(in, keys), vm);
@@ -125,9 +142,10 @@ class Settings {
     return g;
   }
 
-  bool read_stdin() const {
-    if (inv_.vm.count("stdin")) return true;
-    auto it = file_.find("stdin");
+  // A flag: on the command line, or `name = true` in the config file.
+  bool flag(const char* name) const {
+    if (inv_.vm.count(name)) return true;
+    auto it = file_.find(name);
     return it != file_.end() && (it->second == "true" || it->second == "1");
   }
 
@@ -175,11 +193,31 @@ int run(const Invocation& inv) {
   options.client_queue = settings.number(setting("client-queue"));
   options.rescan_interval =
       std::chrono::milliseconds(settings.number(setting("rescan-ms")));
-  options.read_stdin = settings.read_stdin();
+  options.read_stdin = settings.flag("stdin");
+  options.max_connections = settings.number(setting("max-connections"));
+  options.header_timeout =
+      std::chrono::milliseconds(settings.number(setting("header-timeout-ms")));
+  options.body_timeout =
+      std::chrono::milliseconds(settings.number(setting("body-timeout-ms")));
+  options.tls_cert = settings.text(setting("tls-cert"));
+  options.tls_key = settings.text(setting("tls-key"));
+  options.insecure_listen = settings.flag("insecure-listen");
   if (options.client_queue == 0 || options.heartbeat.count() == 0 ||
-      options.rescan_interval.count() == 0) {
+      options.rescan_interval.count() == 0 || options.max_connections == 0 ||
+      options.header_timeout.count() == 0 ||
+      options.body_timeout.count() == 0) {
     throw Error(ErrorKind::kUsage,
-                "client-queue, heartbeat-ms and rescan-ms must be above 0");
+                "client-queue, heartbeat-ms, rescan-ms, max-connections, "
+                "header-timeout-ms and body-timeout-ms must be above 0");
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "--tls-cert and --tls-key go together: give both PEM files "
+                "(or neither, for plain HTTP on loopback)");
+  }
+  if (const std::string user = settings.text(setting("worker-user"));
+      !user.empty()) {
+    options.host.worker_user = worker::resolve_worker_user(user);
   }
   return run_daemon(options) == 0 ? kExitOk : kExitRuntime;
 }
@@ -202,6 +240,13 @@ std::string details() {
       "  POST /api/plugins/KEY/actions/ID, GET|PUT /api/level, /metrics,\n"
       "  /healthz, /readyz. Requests that change something need\n"
       "  'Authorization: Bearer <token>' (the token file).\n\n"
+      "HTTPS with --tls-cert and --tls-key. A --listen address beyond\n"
+      "loopback without them is refused (exit 2): the token and the\n"
+      "events would cross the network in clear text. Use TLS, an SSH\n"
+      "tunnel to 127.0.0.1, or --insecure-listen when a proxy in front\n"
+      "terminates TLS. Limits: a header over 8 KiB gets 431, a body over\n"
+      "--max-body 413, a request slower than the timeouts 408, a\n"
+      "connection past --max-connections 503.\n\n"
       "Each setting comes from its option, else its environment variable,\n"
       "else the --config file (INI lines `key = value`, keys as the long\n"
       "option names, global ones included), else its default:\n";
@@ -213,13 +258,18 @@ std::string details() {
             "\n";
   }
   text +=
-      "  config file: EVENTHOST_CONFIG; stdin: `stdin = true` in the file\n\n"
+      "  config file: EVENTHOST_CONFIG; stdin: `stdin = true` in the file;\n"
+      "  insecure-listen: `insecure-listen = true` in the file\n\n"
       "Exit status: 0 after a clean stop, 1 if deliveries were still\n"
       "running when the grace period ended or it could not start, 2 for a\n"
-      "bad option, 5 if another daemon already runs on this state.\n\n"
+      "bad option (or a network --listen without TLS), 5 if another\n"
+      "daemon already runs on this state or the TLS key is readable by\n"
+      "every user.\n\n"
       "Examples:\n"
       "  eventhost run\n"
       "  eventhost run --listen 127.0.0.1:9000 --config /etc/eventhost.conf\n"
+      "  eventhost run --listen 0.0.0.0:8443 --tls-cert cert.pem "
+      "--tls-key key.pem\n"
       "  producer | eventhost run --stdin\n";
   return text;
 }
@@ -240,7 +290,10 @@ std::vector<Command> run_commands() {
     options.add_options()("config",
                           po::value<std::string>()->value_name("FILE"),
                           "INI file of settings (env EVENTHOST_CONFIG)")(
-        "stdin", "also read NDJSON events from stdin, one per line");
+        "stdin", "also read NDJSON events from stdin, one per line")(
+        "insecure-listen",
+        "allow a --listen address beyond loopback without TLS (when a "
+        "reverse proxy in front terminates TLS)");
   };
   c.run = run;
   return {c};

@@ -45,6 +45,7 @@
 #include "dispatch/plugin_context.h"
 #include "state/journal.h"
 #include "state/state_store.h"
+#include "worker/worker_user.h"
 
 namespace eventhost {
 
@@ -87,6 +88,8 @@ struct HostOptions {
   std::filesystem::path worker_binary;
   std::uint32_t worker_crash_limit = 5;
   std::chrono::milliseconds worker_kill_grace{1000};
+  // The user workers run as (worker/worker_user.h); empty: the host's own.
+  std::optional<worker::WorkerUser> worker_user;
   // Durability. The journal records every accepted event (off only to
   // measure what it costs: then nothing is retried or redelivered either);
   // how hard a commit is; how long events are kept; and the retry policy a

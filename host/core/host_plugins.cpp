@@ -141,6 +141,7 @@ std::string Host::load_in_worker(const PluginView& view) {
   }
   policy.crash_limit = options_.worker_crash_limit;
   policy.kill_grace = options_.worker_kill_grace;
+  policy.user = options_.worker_user;
   worker::WorkerSpec spec;
   spec.key = view.key;
   spec.plugin_file = view.file.path;

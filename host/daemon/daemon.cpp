@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "daemon/daemon_paths.h"
 #include "daemon/line_ingress.h"
+#include "daemon/listen_policy.h"
 #include "daemon/token.h"
 #include "eventhost/version.h"
 #include "http/http_server.h"
@@ -87,7 +88,7 @@ void write_daemon_info(const std::filesystem::path& path,
                        const DaemonOptions& options,
                        const std::filesystem::path& token_file) {
   const std::string url =
-      "http://" +
+      (options.tls_cert.empty() ? "http://" : "https://") +
       (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
       std::to_string(port);
   const nlohmann::json info = {
@@ -135,10 +136,19 @@ auto journal_backfill(Journal& journal) {
 // is often 1024 while the hard one is far higher: a daemon serving a
 // thousand clients would refuse connections (EMFILE) long before the
 // machine minds. Raising the soft limit to the hard one needs no privilege.
-void raise_open_files_limit() {
+void raise_open_files_limit(std::size_t max_connections) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
-    return;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  // Past the limit, accepting fails instead of answering 503.
+  if (limit.rlim_max != RLIM_INFINITY &&
+      limit.rlim_max < max_connections + 64) {
+    spdlog::warn(
+        "--max-connections {} is close to or above the open files limit {}: "
+        "connections past that cannot be accepted; raise the hard limit "
+        "(ulimit -Hn, systemd LimitNOFILE=) or lower --max-connections",
+        max_connections, limit.rlim_max);
+  }
+  if (limit.rlim_cur == limit.rlim_max) return;
   const rlim_t before = limit.rlim_cur;
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -201,8 +211,10 @@ std::pair<std::string, std::uint16_t> parse_listen_address(
 
 int run_daemon(const DaemonOptions& options) {
   block_stop_signals();
-  raise_open_files_limit();
+  raise_open_files_limit(options.max_connections);
   const auto [listen_host, listen_port] = parse_listen_address(options.listen);
+  check_listen_exposure(listen_host, !options.tls_cert.empty(),
+                        options.insecure_listen);
   const std::filesystem::path token_file =
       options.token_file.empty() ? default_token_path(options.host.state_path)
                                  : options.token_file;
@@ -216,6 +228,11 @@ int run_daemon(const DaemonOptions& options) {
   http.port = listen_port;
   http.control_socket = control_socket_path(options.host.state_path);
   http.body_limit = options.max_body;
+  http.max_connections = options.max_connections;
+  http.header_timeout = options.header_timeout;
+  http.body_timeout = options.body_timeout;
+  http.tls_cert = options.tls_cert;
+  http.tls_key = options.tls_key;
   http.heartbeat = options.heartbeat;
   // Opened here, before any client can connect, so resumes reach back past
   // the memory ring, and past a restart, into the durable journal.
@@ -242,10 +259,10 @@ int run_daemon(const DaemonOptions& options) {
   write_daemon_info(info_path, listen_host, server.port(), options, token_file);
   router.set_ready(true);
   spdlog::info(
-      "eventhost {} ready: http://{}:{}, control socket {}, {} plugin(s) "
+      "eventhost {} ready: {}://{}:{}, control socket {}, {} plugin(s) "
       "loaded{}",
-      kHostVersion, listen_host, server.port(), http.control_socket.string(),
-      host.runner_stats().size(),
+      kHostVersion, options.tls_cert.empty() ? "http" : "https", listen_host,
+      server.port(), http.control_socket.string(), host.runner_stats().size(),
       problems.empty()
           ? ""
           : ", " + std::to_string(problems.size()) + " could not be loaded");

@@ -10,7 +10,8 @@
 // Thread-safety: call from the main thread, once per process (it blocks
 // SIGTERM/SIGINT/SIGHUP for the whole process and waits for them).
 // Errors: throws eventhost::Error if it cannot start (a bad address, a
-// port in use, another daemon on the same state, a bad token file).
+// network address without TLS, a port in use, another daemon on the same
+// state, a bad token file, a certificate or key it cannot use).
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,13 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = any free
   std::filesystem::path token_file;       // empty: <state>.token
   std::size_t max_body = 1 << 20;         // bytes per request
+  std::size_t max_connections = 1024;     // network ones, streams included
+  std::chrono::milliseconds header_timeout{30000};
+  std::chrono::milliseconds body_timeout{30000};  // longest pause
+  // PEM files; both set = HTTPS. Without them, a --listen address beyond
+  // loopback is refused unless insecure_listen (daemon/listen_policy.h).
+  std::filesystem::path tls_cert, tls_key;
+  bool insecure_listen = false;
   std::chrono::milliseconds heartbeat{15000};
   std::size_t stream_ring = 1024;  // events held for Last-Event-ID resume
   std::size_t client_queue = 100;  // events queued per stream client

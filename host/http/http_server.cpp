@@ -1,71 +1,33 @@
-// HttpServer: Beast sessions for plain requests and for the live stream.
-// This and http_client.cpp are the only files that include Beast.
+// HttpServer: listening, TLS, the connection limit, start and stop. The
+// sessions are in request_session.h and sse_session.h; this and
+// http_client.cpp are the only files that compile Beast.
 #include "http/http_server.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-#include <cctype>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <vector>
+#include <boost/asio/ssl.hpp>
 
 #include "common/error.h"
+#include "http/request_session.h"
+#include "http/server_parts.h"
+#include "http/sse_session.h"
 #include "stream/event_stream.h"
-#include "stream/sse.h"
 
 namespace eventhost {
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
-using unix_socket = asio::local::stream_protocol;
+using namespace http_detail;
 
 namespace {
 
-constexpr char kStreamPath[] = "/api/events/stream";
+// Connections past the limit that may be answered 503 at once; past these
+// too, a new connection is closed without an answer.
+constexpr std::size_t kMaxRefusing = 64;
 
-// Something the server can tell to wind down when it stops.
-class Connection {
- public:
-  virtual ~Connection() = default;
-  virtual void go_away() = 0;
-};
+}  // namespace
 
-// Posts work to the I/O thread for as long as the server runs. Publishers
-// on other threads wake live-stream sessions through it; after stop() their
-// wakes do nothing instead of touching a destroyed io_context.
-class Poster {
- public:
-  explicit Poster(asio::io_context& io) : io_(&io) {}
-  template <typename Fn>
-  void post(Fn&& fn) {
-    std::lock_guard lock(mutex_);
-    if (io_ != nullptr) asio::post(*io_, std::forward<Fn>(fn));
-  }
-  void disable() {
-    std::lock_guard lock(mutex_);
-    io_ = nullptr;
-  }
+namespace http_detail {
 
- private:
-  std::mutex mutex_;
-  asio::io_context* io_;  // GUARDED_BY(mutex_)
-};
-
-// The API's error body, {"error", "kind"}, for the replies the server
-// makes itself; `kind` is one of the API's kind names.
 std::string json_error(const char* kind, const std::string& message) {
   std::string escaped;
   for (char c : message) {
@@ -76,422 +38,104 @@ std::string json_error(const char* kind, const std::string& message) {
   return "{\"error\": \"" + escaped + "\", \"kind\": \"" + kind + "\"}";
 }
 
-HttpRequest to_request(const http::request<http::string_body>& msg,
-                       bool trusted) {
-  HttpRequest r;
-  r.method = std::string(msg.method_string());
-  r.target = std::string(msg.target());
-  r.body = msg.body();
-  r.trusted = trusted;
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    r.headers[name] = std::string(field.value());
-  }
-  return r;
-}
-
-std::vector<std::string> split_patterns(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find(',', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string item = text.substr(pos, end - pos);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
-
-std::optional<std::uint64_t> resume_point(const HttpRequest& req) {
-  std::string text = req.header("last-event-id");
-  if (text.empty()) text = req.query("last_event_id");
-  if (text.empty()) return std::nullopt;
-  try {
-    return std::stoull(text);
-  } catch (const std::exception&) {
-    return std::nullopt;  // not one of our ids: start from now
-  }
-}
-
-std::string sse_event(const std::string& type, const std::string& data) {
-  return "event: " + type + "\ndata: " + data + "\n\n";
-}
-
-}  // namespace
-
-struct HttpServer::Impl {
-  Impl(HttpServerOptions o, RequestHandler h, EventStream& s)
-      : options(std::move(o)), handler(std::move(h)), stream(s) {}
-
-  HttpServerOptions options;
-  RequestHandler handler;
-  EventStream& stream;
-  asio::io_context io;
-  asio::thread_pool control{1};
-  std::shared_ptr<Poster> poster = std::make_shared<Poster>(io);
-  std::optional<tcp::acceptor> tcp_acceptor;
-  std::optional<unix_socket::acceptor> unix_acceptor;
-  std::vector<std::weak_ptr<Connection>> connections;  // I/O thread only
-  std::thread io_thread;
-  std::uint16_t bound_port = 0;
-  bool running = false;
-
-  void listen_tcp();
-  void listen_unix();
-  template <typename Acceptor>
-  void accept(Acceptor& acceptor, bool trusted);
-  void track(std::weak_ptr<Connection> c) {
-    std::erase_if(connections, [](const auto& w) { return w.expired(); });
-    connections.push_back(std::move(c));
-  }
-  void wind_down();
-  void stop_when_closed(std::chrono::steady_clock::time_point deadline);
-
-  HttpResponse call_handler(const HttpRequest& req) {
-    try {
-      return handler(req);
-    } catch (const std::exception& e) {
-      spdlog::error("{} {} failed: {}", req.method, req.target, e.what());
-      return {500, "application/json", json_error("internal", e.what()), {}};
-    }
-  }
-};
-
-namespace {
-
-template <typename Socket>
-class SseSession : public Connection,
-                   public std::enable_shared_from_this<SseSession<Socket>> {
- public:
-  SseSession(Socket socket, HttpServer::Impl& server)
-      : socket_(std::move(socket)), server_(server), heartbeat_(server.io) {}
-  ~SseSession() override {
-    if (subscriber_) subscriber_->close();
-  }
-
-  void start(const HttpRequest& req) {
-    std::weak_ptr<SseSession> weak = this->shared_from_this();
-    auto poster = server_.poster;
-    const auto resume = resume_point(req);
-    subscriber_ = server_.stream.subscribe(split_patterns(req.query("events")),
-                                           resume, [poster, weak] {
-                                             poster->post([weak] {
-                                               if (auto self = weak.lock())
-                                                 self->pump();
-                                             });
-                                           });
-    pending_ = ": eventhost live stream\n\n";
-    if (resume && server_.options.backfill) {
-      resume_from_journal(*resume, split_patterns(req.query("events")));
-    } else if (subscriber_->missed_on_resume() > 0) {
-      pending_ += sse_event(
-          "gap",
-          "{\"missed\": " + std::to_string(subscriber_->missed_on_resume()) +
-              ", \"reason\": \"no longer held in memory\"}");
-    }
-    response_.result(http::status::ok);
-    response_.version(11);
-    response_.set(http::field::content_type, "text/event-stream");
-    response_.set(http::field::cache_control, "no-cache");
-    response_.chunked(true);
-    serializer_.emplace(response_);
-    writing_ = true;
-    http::async_write_header(
-        socket_, *serializer_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) {
-          self->writing_ = false;
-          if (ec) return self->close();
-          self->watch_for_hangup();
-          self->schedule_heartbeat();
-          self->pump();
-        });
-  }
-
-  // Sends the journal's events after `after` that the ring could not, then
-  // the ring's, each once and in order. More than kMaxBackfill is a gap:
-  // the client resumes again from the last id it got.
-  void resume_from_journal(std::uint64_t after,
-                           const std::vector<std::string>& filter) {
-    constexpr std::size_t kMaxBackfill = 10000;
-    std::vector<StreamEventPtr> held = subscriber_->take();
-    const std::uint64_t upto = !held.empty() ? held.front()->id - 1
-                               : subscriber_->newest_at_subscribe() != 0
-                                   ? subscriber_->newest_at_subscribe()
-                                   : UINT64_MAX;
-    std::uint64_t last = after;
-    const auto durable =
-        server_.options.backfill(after, upto, filter, kMaxBackfill);
-    for (const StreamEvent& e : durable) {
-      pending_ += format_sse(e);
-      last = e.id;
-    }
-    if (durable.size() == kMaxBackfill) {
-      pending_ += sse_event(
-          "gap", "{\"reason\": \"more than " + std::to_string(kMaxBackfill) +
-                     " events to resume; reconnect with "
-                     "Last-Event-ID " +
-                     std::to_string(last) + " for the rest\"}");
-      finish_after_write_ = true;  // the client comes back for the rest
-      return;
-    }
-    for (const StreamEventPtr& e : held) {
-      if (e->id > last) pending_ += format_sse(*e);
-    }
-  }
-
-  void go_away() override {
-    if (closing_) return;
-    pending_ += sse_event("shutdown", "{\"reason\": \"server stopping\"}");
-    finish_after_write_ = true;
-    pump();
-  }
-
- private:
-  void pump() {
-    if (writing_ || closing_) return;
-    std::string text = std::move(pending_);
-    pending_.clear();
-    // Read before take(): an overflowed queue gets nothing more, so every
-    // event is sent before the overflow notice. Read after, a refill
-    // between the two calls would follow the notice.
-    const bool overflowed = subscriber_->overflowed();
-    for (const StreamEventPtr& e : subscriber_->take()) text += format_sse(*e);
-    if (overflowed && !finish_after_write_) {
-      text += sse_event(
-          "overflow",
-          "{\"error\": \"this client fell behind: its queue filled, so the "
-          "server disconnected it; reconnect with Last-Event-ID to "
-          "resume\"}");
-      finish_after_write_ = true;
-    }
-    if (text.empty()) {
-      if (finish_after_write_) finish();
-      return;
-    }
-    out_ = std::move(text);
-    writing_ = true;
-    asio::async_write(
-        socket_, http::make_chunk(asio::buffer(out_)),
-        [self = this->shared_from_this()](error_code ec, std::size_t) {
-          self->writing_ = false;
-          if (ec) return self->close();
-          self->pump();
-        });
-  }
-
-  // Ends the chunked body properly, then closes.
-  void finish() {
-    if (closing_) return;
-    closing_ = true;
-    writing_ = true;
-    asio::async_write(
-        socket_, http::make_chunk_last(),
-        [self = this->shared_from_this()](error_code, std::size_t) {
-          self->writing_ = false;
-          self->close();
-        });
-  }
-
-  // A client sends nothing after its request; a read that completes means
-  // it hung up (or misbehaves), either way the stream ends.
-  void watch_for_hangup() {
-    socket_.async_read_some(
-        asio::buffer(probe_),
-        [self = this->shared_from_this()](error_code ec, std::size_t) {
-          if (ec) return self->close();
-          self->watch_for_hangup();
-        });
-  }
-
-  void schedule_heartbeat() {
-    heartbeat_.expires_after(server_.options.heartbeat);
-    heartbeat_.async_wait([weak = this->weak_from_this()](error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self || self->closing_) return;
-      self->pending_ += format_sse_comment("heartbeat");
-      self->pump();
-      self->schedule_heartbeat();
-    });
-  }
-
-  void close() {
-    closing_ = true;
-    heartbeat_.cancel();
-    if (subscriber_) subscriber_->close();
-    error_code ignored;
-    socket_.close(ignored);
-  }
-
-  Socket socket_;
-  HttpServer::Impl& server_;
-  asio::steady_timer heartbeat_;
-  std::shared_ptr<EventStream::Subscriber> subscriber_;
-  http::response<http::empty_body> response_;
-  std::optional<http::response_serializer<http::empty_body>> serializer_;
-  std::string pending_;  // comments and notices waiting for the next write
-  std::string out_;      // the chunk being written
-  char probe_[256];
-  bool writing_ = false, closing_ = false, finish_after_write_ = false;
-};
-
-template <typename Socket>
-class Session : public Connection,
-                public std::enable_shared_from_this<Session<Socket>> {
- public:
-  Session(Socket socket, HttpServer::Impl& server, bool trusted)
-      : socket_(std::move(socket)),
-        server_(server),
-        timer_(server.io),
-        trusted_(trusted) {}
-
-  void start() { read_request(); }
-
-  // Idle connections are closed; one whose answer is being prepared
-  // finishes it first.
-  void go_away() override {
-    stopping_ = true;
-    if (!busy_) close();
-  }
-
- private:
-  void read_request() {
-    if (stopping_) return close();
-    parser_.emplace();
-    parser_->body_limit(server_.options.body_limit);
-    timer_.expires_after(server_.options.idle_timeout);
-    timer_.async_wait([weak = this->weak_from_this()](error_code ec) {
-      if (auto self = weak.lock(); self && !ec && !self->busy_) self->close();
-    });
-    // The header first: a client that sent "Expect: 100-continue" (curl
-    // does for bodies over 1 MiB) waits for our go-ahead before the body,
-    // and would otherwise stall a second on every such request.
-    http::async_read_header(
-        socket_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) {
-          if (ec) return self->on_read(ec);
-          if (!self->expects_continue()) return self->read_body();
-          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          asio::async_write(self->socket_, asio::buffer(kContinue),
-                            [self](error_code wec, std::size_t) {
-                              if (wec) return self->close();
-                              self->read_body();
-                            });
-        });
-  }
-
-  bool expects_continue() const {
-    const auto& header = parser_->get();
-    const auto it = header.find(http::field::expect);
-    return it != header.end() &&
-           boost::beast::iequals(it->value(), "100-continue");
-  }
-
-  void read_body() {
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = this->shared_from_this()](
-                         error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(error_code ec) {
-    timer_.cancel();
-    if (ec == http::error::body_limit) {
-      return write({413,
-                    "application/json",
-                    json_error("invalid_input",
-                               "request body larger than the limit of " +
-                                   std::to_string(server_.options.body_limit) +
-                                   " bytes; send smaller batches or raise "
-                                   "--max-body"),
-                    {}},
-                   false);
-    }
-    if (ec &&
-        ec.category() ==
-            make_error_code(http::error::end_of_stream).category() &&
-        ec != http::error::end_of_stream) {
-      return write(
-          {400,
-           "application/json",
-           json_error("usage", "malformed HTTP request: " + ec.message()),
-           {}},
-          false);
-    }
-    if (ec) return close();
-    HttpRequest req = to_request(parser_->get(), trusted_);
-    const bool keep_alive = parser_->get().keep_alive();
-    if (req.method == "GET" && req.path() == kStreamPath) {
-      auto sse =
-          std::make_shared<SseSession<Socket>>(std::move(socket_), server_);
-      server_.track(sse);
-      sse->start(req);
-      return;
-    }
-    busy_ = true;
-    asio::post(server_.control, [self = this->shared_from_this(),
-                                 req = std::move(req), keep_alive] {
-      HttpResponse res = self->server_.call_handler(req);
-      asio::post(self->server_.io,
-                 [self, res = std::move(res), keep_alive]() mutable {
-                   self->write(std::move(res), keep_alive);
-                 });
-    });
-  }
-
-  void write(HttpResponse res, bool keep_alive) {
-    auto msg = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(res.status), 11);
-    msg->set(http::field::content_type, res.content_type);
-    msg->set(http::field::server, "eventhost");
-    for (const auto& [name, value] : res.headers) msg->set(name, value);
-    msg->keep_alive(keep_alive && !stopping_);
-    msg->body() = std::move(res.body);
-    msg->prepare_payload();
-    http::async_write(
-        socket_, *msg,
-        [self = this->shared_from_this(), msg](error_code ec, std::size_t) {
-          self->busy_ = false;
-          if (ec || !msg->keep_alive()) return self->close();
-          self->read_request();
-        });
-  }
-
-  void close() {
-    timer_.cancel();
-    error_code ignored;
-    socket_.shutdown(Socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  Socket socket_;
-  HttpServer::Impl& server_;
-  asio::steady_timer timer_;
-  bool trusted_;
-  bool busy_ = false, stopping_ = false;
-  boost::beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-};
-
-}  // namespace
+}  // namespace http_detail
 
 template <typename Acceptor>
 void HttpServer::Impl::accept(Acceptor& acceptor, bool trusted) {
-  acceptor.async_accept([this, &acceptor, trusted](
-                            error_code ec,
-                            typename Acceptor::protocol_type::socket s) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      auto session =
-          std::make_shared<Session<typename Acceptor::protocol_type::socket>>(
-              std::move(s), *this, trusted);
-      track(session);
-      session->start();
-    }
-    accept(acceptor, trusted);
+  acceptor.async_accept(
+      [this, &acceptor, trusted](error_code ec,
+                                 typename Acceptor::protocol_type::socket s) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+          // Out of file descriptors, most likely: try again shortly rather
+          // than spin on the same error.
+          spdlog::warn("cannot accept a connection: {}", ec.message());
+          return accept_later(
+              [this, &acceptor, trusted] { accept(acceptor, trusted); });
+        }
+        if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) {
+          if (tls) {
+            start_session(tls_stream(std::move(s), *tls), trusted, true);
+          } else {
+            start_session(std::move(s), trusted, true);
+          }
+        } else {
+          start_session(std::move(s), trusted, false);  // the control socket
+        }
+        accept(acceptor, trusted);
+      });
+}
+
+void HttpServer::Impl::accept_later(std::function<void()> again) {
+  auto timer =
+      std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+  timer->async_wait([timer, again = std::move(again)](error_code ec) {
+    if (!ec) again();
   });
+}
+
+// Network connections take a slot under --max-connections; past it, a few
+// more are told 503 and the rest are closed. The control socket has no
+// limit: the daemon's own user can always reach it.
+template <typename Stream>
+void HttpServer::Impl::start_session(Stream stream, bool trusted,
+                                     bool network) {
+  std::shared_ptr<Slot> slot;
+  bool refuse = false;
+  if (network && open_connections < options.max_connections) {
+    slot = std::make_shared<Slot>(open_connections);
+  } else if (network && refusing < kMaxRefusing) {
+    slot = std::make_shared<Slot>(refusing);
+    refuse = true;
+  } else if (network) {
+    error_code ignored;
+    lowest(stream).close(ignored);
+    return;
+  }
+  auto session = std::make_shared<RequestSession<Stream>>(
+      std::move(stream), *this, trusted, std::move(slot), refuse);
+  track(session);
+  session->start();
+}
+
+// The certificate and key for HTTPS, checked now so that a bad file stops
+// the start with a message rather than failing every handshake.
+void HttpServer::Impl::load_tls() {
+  if (options.tls_cert.empty() && options.tls_key.empty()) return;
+  const std::string cert = options.tls_cert.string();
+  const std::string key = options.tls_key.string();
+  if (cert.empty() || key.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "TLS needs both --tls-cert and --tls-key (PEM files)");
+  }
+  struct stat st {};
+  if (::stat(key.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    throw Error(ErrorKind::kRefused, "the TLS key " + key +
+                                         " is readable by every user; run "
+                                         "`chmod o-r " +
+                                         key + "` (or chmod 600)");
+  }
+  using ssl = asio::ssl::context;
+  tls.emplace(ssl::tls_server);
+  tls->set_options(ssl::default_workarounds | ssl::no_sslv2 | ssl::no_sslv3 |
+                   ssl::no_tlsv1 | ssl::no_tlsv1_1 | ssl::single_dh_use);
+  // An encrypted key would otherwise make OpenSSL ask on the terminal.
+  tls->set_password_callback(
+      [](std::size_t, ssl::password_purpose) { return std::string(); });
+  error_code ec;
+  tls->use_certificate_chain_file(cert, ec);
+  if (ec) {
+    throw Error(ErrorKind::kUsage,
+                "cannot use --tls-cert " + cert + ": " + ec.message() +
+                    "; give a PEM file with the certificate (and its chain)");
+  }
+  tls->use_private_key_file(key, ssl::pem, ec);
+  if (ec) {
+    throw Error(ErrorKind::kUsage,
+                "cannot use --tls-key " + key + ": " + ec.message() +
+                    "; give the certificate's private key as an unencrypted "
+                    "PEM file");
+  }
 }
 
 void HttpServer::Impl::listen_tcp() {
@@ -586,6 +230,7 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   if (impl_->running) return;
+  impl_->load_tls();
   impl_->listen_tcp();
   if (!impl_->options.control_socket.empty()) impl_->listen_unix();
   if (impl_->tcp_acceptor) impl_->accept(*impl_->tcp_acceptor, false);

@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "common/error.h"
@@ -81,6 +83,13 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
   const auto settings = to_settings(get_settings(init));
   const std::uint32_t deny = init.u32();
   if (std::string failed = apply_sandbox(deny); !failed.empty()) return failed;
+  // Said plainly: the loader would only see a file it cannot inspect.
+  if (::access(path.c_str(), R_OK) != 0) {
+    return "the worker, running as uid " + std::to_string(::geteuid()) +
+           ", cannot read " + path + ": " + std::strerror(errno) +
+           " (with --worker-user, that user must be able to read the "
+           "plugins folder and the plugin file)";
+  }
   const PluginFile file = inspect_plugin_file(path);
   if (!file.usable()) return file.problem;
   std::shared_ptr<LoadedPlugin> plugin;

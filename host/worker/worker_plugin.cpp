@@ -82,7 +82,8 @@ void WorkerPlugin::shutdown() {
 // supervisor thread, which the worker's death signal is tied to.
 std::string WorkerPlugin::launch() {
   try {
-    process_ = WorkerProcess::spawn(policy_.binary, spec_.key, policy_.limits);
+    process_ = WorkerProcess::spawn(policy_.binary, spec_.key, policy_.limits,
+                                    policy_.user ? &*policy_.user : nullptr);
   } catch (const Error& e) {
     return e.what();
   }

@@ -34,6 +34,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,8 @@ namespace eventhost::worker {
 struct WorkerPolicy {
   std::filesystem::path binary;  // the eventhost-worker executable
   WorkerLimits limits;
+  // The user to run the worker as; empty: the host's own.
+  std::optional<WorkerUser> user;
   std::uint32_t deny = 0;                          // sandbox.h kDeny* flags
   std::chrono::milliseconds kill_grace{1000};      // past the budget
   std::chrono::milliseconds start_timeout{10000};  // spawn to kReady

@@ -28,9 +28,31 @@ void set_limit(int resource, std::uint64_t value) {
   ::setrlimit(resource, &limit);
 }
 
+[[noreturn]] void child_fails(const char* why) {
+  const char prefix[] = "eventhost-worker: ";
+  ssize_t ignored = ::write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  ignored = ::write(STDERR_FILENO, why, std::strlen(why));
+  ignored = ::write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+  ::_exit(126);
+}
+
+// Groups, then group, then user (each needs the privilege the next one
+// drops); raw system calls, since only this thread exists in the child.
+void switch_user(const WorkerUser& user) {
+  if (::syscall(SYS_setgroups, user.groups.size(), user.groups.data()) != 0 ||
+      ::syscall(SYS_setresgid, user.gid, user.gid, user.gid) != 0 ||
+      ::syscall(SYS_setresuid, user.uid, user.uid, user.uid) != 0) {
+    child_fails("cannot switch to the --worker-user");
+  }
+}
+
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const char* binary, char* const argv[], int fd,
-                             pid_t parent, const WorkerLimits& limits) {
+                             pid_t parent, const WorkerLimits& limits,
+                             const WorkerUser* user) {
+  if (user != nullptr) switch_user(*user);
+  // After the switch, which clears the parent-death signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the host is already gone
   ::setpgid(0, 0);
@@ -46,6 +68,11 @@ void set_limit(int resource, std::uint64_t value) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // No set-user-ID program, file capability or LSM transition can give the
+  // worker, or anything it might exec, more than it starts with.
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    child_fails("cannot set PR_SET_NO_NEW_PRIVS");
+  }
   ::execv(binary, argv);
   ::_exit(127);
 }
@@ -54,7 +81,7 @@ void set_limit(int resource, std::uint64_t value) {
 
 std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
     const std::filesystem::path& binary, const std::string& key,
-    const WorkerLimits& limits) {
+    const WorkerLimits& limits, const WorkerUser* user) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     throw Error(ErrorKind::kIo,
@@ -74,7 +101,9 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
     throw Error(ErrorKind::kIo, std::string("cannot start a worker process: ") +
                                     std::strerror(e));
   }
-  if (pid == 0) exec_child(path.c_str(), argv.data(), fds[1], parent, limits);
+  if (pid == 0) {
+    exec_child(path.c_str(), argv.data(), fds[1], parent, limits, user);
+  }
   ::close(fds[1]);
   return std::unique_ptr<WorkerProcess>(new WorkerProcess(pid, fds[0]));
 }

@@ -4,7 +4,8 @@
 //
 // The child gets its end of the socket as fd 3, runs in its own process
 // group (a Ctrl-C meant for the host does not hit it first), and is killed
-// by the kernel if the host dies (PR_SET_PDEATHSIG): no orphans. Because
+// by the kernel if the host dies (PR_SET_PDEATHSIG): no orphans. It runs
+// with PR_SET_NO_NEW_PRIVS, and as `user` when one is given. Because
 // that signal follows the *thread* that forked, spawn() must be called from
 // a thread that lives as long as the worker (the supervisor's own thread).
 //
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "worker/channel.h"
+#include "worker/worker_user.h"
 
 namespace eventhost::worker {
 
@@ -33,10 +35,11 @@ struct WorkerLimits {
 
 class WorkerProcess {
  public:
-  // Starts `binary` as the worker for plugin `key` (the name shows in ps).
+  // Starts `binary` as the worker for plugin `key` (the name shows in ps),
+  // as `user` (nullptr: as this process's user).
   static std::unique_ptr<WorkerProcess> spawn(
       const std::filesystem::path& binary, const std::string& key,
-      const WorkerLimits& limits);
+      const WorkerLimits& limits, const WorkerUser* user = nullptr);
   ~WorkerProcess();  // kills and reaps the child if it is still there
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -82,14 +83,13 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
   const std::string n = std::to_string(++started);
   log_ = sandbox.root() / ("daemon." + n + ".log");
   out_ = sandbox.root() / ("daemon." + n + ".out");
-  std::vector<std::string> argv_text = {EH_BINARY_DIR "/eventhost",
-                                        "--plugins-dir",
-                                        sandbox.plugins_dir().string(),
-                                        "--state",
-                                        sandbox.state_file().string(),
-                                        "run",
-                                        "--listen",
-                                        "127.0.0.1:0"};
+  std::vector<std::string> argv_text = {
+      EH_BINARY_DIR "/eventhost",     "--plugins-dir",
+      sandbox.plugins_dir().string(), "--state",
+      sandbox.state_file().string(),  "run"};
+  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+    argv_text.insert(argv_text.end(), {"--listen", "127.0.0.1:0"});
+  }
   argv_text.insert(argv_text.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
@@ -148,6 +148,8 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
           return false;
         }
         port_ = j["port"].get<int>();
+        scheme_ =
+            j.value("url", "").rfind("https://", 0) == 0 ? "https" : "http";
         token_ = trim(read_text(
             j.value("token_file", sandbox.state_file().string() + ".token")));
         return !token_.empty();
@@ -161,7 +163,7 @@ DaemonProcess::~DaemonProcess() {
 }
 
 std::string DaemonProcess::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return scheme_ + "://127.0.0.1:" + std::to_string(port_) + path;
 }
 
 std::string DaemonProcess::log() const { return read_text(log_); }

@@ -34,8 +34,9 @@ class DaemonProcess {
   enum class Stdin { kNull, kPipe };
 
   // Starts `eventhost --plugins-dir P --state S run --listen 127.0.0.1:0
-  // <extra>` with the sandbox's environment (set_env included) and waits
-  // (up to 10 s) for the daemon info file.
+  // <extra>` (no --listen of its own if `extra` has one) with the sandbox's
+  // environment (set_env included) and waits (up to 10 s) for the daemon
+  // info file. url() follows its scheme (https with --tls-cert).
   explicit DaemonProcess(const CliSandbox& sandbox,
                          const std::vector<std::string>& extra = {},
                          Stdin in = Stdin::kNull);
@@ -82,6 +83,7 @@ class DaemonProcess {
   bool exited_ = false;
   int status_ = -1;
   int port_ = 0;
+  std::string scheme_ = "http";
   std::string token_;
   fs::path log_, out_;
   int stdin_ = -1;  // the pipe's write end, with Stdin::kPipe
