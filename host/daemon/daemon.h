@@ -5,7 +5,8 @@
 // run_daemon() is the whole life of `eventhost run`, in the foreground:
 // start (system.startup is emitted), serve until SIGTERM or SIGINT, then
 // stop taking requests, drain in-flight deliveries within the grace period
-// (system.shutdown is emitted), tell stream clients, and exit.
+// (system.shutdown is emitted), tell stream clients, and exit. It serves
+// the dashboard (dashboard/dashboard.h) at "/".
 //
 // Thread-safety: call from the main thread, once per process (it blocks
 // SIGTERM/SIGINT/SIGHUP for the whole process and waits for them).
