@@ -12,8 +12,9 @@
 // the table nor response times give a secret away. Nothing is persisted: a
 // restart signs everyone out.
 //
-// Expiry: a session ends after `idle` without a request that carries it,
-// or `absolute` after it was opened, whichever comes first; a login code
+// Expiry: a session ends after `idle` without a change request that
+// carries it (reads need no session, so they do not count), or `absolute`
+// after it was opened, whichever comes first; a login code
 // works once, within `code_lifetime`.
 //
 // Thread-safety: every method may be called from any thread (one internal

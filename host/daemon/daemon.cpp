@@ -184,6 +184,19 @@ HostOptions with_hooks(HostOptions host, EventStream& stream,
   return host;
 }
 
+// The dashboard's address with a one-time login code in its fragment, which
+// a browser never sends to the server: the page reads it, signs in with
+// it and removes it from the address bar.
+std::string dashboard_link(const std::string& host, std::uint16_t port,
+                           bool tls, const std::string& code) {
+  std::string shown = host;
+  if (shown == "0.0.0.0") shown = "127.0.0.1";
+  if (shown == "::") shown = "::1";
+  if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
+  return std::string(tls ? "https://" : "http://") + shown + ":" +
+         std::to_string(port) + "/#login=" + code;
+}
+
 }  // namespace
 
 std::pair<std::string, std::uint16_t> parse_listen_address(
@@ -223,6 +236,9 @@ int run_daemon(const DaemonOptions& options) {
   Host host(with_hooks(options.host, stream, metrics, series));
   ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
   router.set_series(&series);
+  SessionPolicy sessions = options.sessions;
+  sessions.secure_cookie = !options.tls_cert.empty();
+  router.sessions().set_policy(sessions);
 
   HttpServerOptions http;
   http.host = listen_host;
@@ -287,6 +303,13 @@ int run_daemon(const DaemonOptions& options) {
       problems.empty()
           ? ""
           : ", " + std::to_string(problems.size()) + " could not be loaded");
+  spdlog::info(
+      "dashboard: {} (a one-time sign-in link, valid for {} minutes; or sign "
+      "in with the token)",
+      dashboard_link(listen_host, server.port(), !options.tls_cert.empty(),
+                     router.sessions().issue_login_code()),
+      std::chrono::duration_cast<std::chrono::minutes>(sessions.code_lifetime)
+          .count());
 
   std::optional<LineIngress> ingress;
   if (options.read_stdin) ingress.emplace(host, STDIN_FILENO).start();
