@@ -115,6 +115,9 @@ class World:
     # -- the daemon ----------------------------------------------------------
     def start(self, *extra, port=0):
         self.port_asked = port
+        # A daemon that died leaves its info file and its "ready:" line:
+        # only this daemon's (its pid, lines after this point) count.
+        logged_before = len(read_text(self.log_path))
         with open(self.log_path, "a") as log:
             self.daemon = subprocess.Popen(
                 [EVENTHOST, "--plugins-dir", self.plugins_dir, "--state",
@@ -128,9 +131,14 @@ class World:
             if self.daemon.poll() is not None:
                 raise AssertionError(f"the daemon exited {self.daemon.returncode}:"
                                      f"\n{self.log()}")
-            if os.path.exists(info_path) and "ready:" in self.log():
-                with open(info_path) as f:
-                    info = json.load(f)
+            info = None
+            if "ready:" in self.log()[logged_before:]:
+                try:
+                    with open(info_path) as f:
+                        info = json.load(f)
+                except (FileNotFoundError, ValueError):
+                    info = None
+            if info and info.get("pid") == self.daemon.pid:
                 with open(info["token_file"]) as f:
                     self.token = f.read().strip()
                 self.port = info["port"]

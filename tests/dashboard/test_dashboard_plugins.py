@@ -1,11 +1,13 @@
 """More of the Plugins page and a plugin's page in a real browser
 (headless Chromium against a real `eventhost run`, as test_dashboard.py):
 a plugin the host disables after crashes, the isolation tier selector,
-and dropping a dead letter. Run one test as
+dropping a dead letter, and the overview naming the plugin the last
+unclean shutdown happened in. Run one test as
 
     python3 test_dashboard_plugins.py CrashTest.test_a_plugin_disabled_after_crashes_turns_red_without_a_reload
 """
 
+import subprocess
 import unittest
 
 from selenium.webdriver.common.by import By
@@ -89,6 +91,33 @@ class CrashTest(DashboardCase):
                         "the page was reloaded")
         self.assertFalse(self.enabled_by_cli("aborter"))
         self.page.screenshot("plugins-crashed")
+        self.assertEqual(self.page.console_errors(), [])
+
+
+class UncleanShutdownTest(DashboardCase):
+    """segfaulter, in the thread tier, takes the daemon down with it."""
+    plugins = DashboardCase.plugins + ["segfaulter.so"]
+
+    def test_the_overview_shows_the_last_unclean_shutdown(self):
+        self.world.stop()
+        self.world.cli("plugins", "configure", "segfaulter", "crash_every=1",
+                       "--isolation", "thread")
+        self.world.cli("plugins", "enable", "segfaulter")
+        self.world.start()
+        # The daemon dies handling it, so the answer may never come.
+        subprocess.run(["curl", "-s", "-H", f"Authorization: Bearer {self.world.token}",
+                        "-d", '{"event": "channel.created", "data": {"channel_id": 1}}',
+                        self.world.url + "/api/events"],
+                       capture_output=True, timeout=30, check=False)
+        dw.wait_until(lambda: self.world.daemon.poll() is not None,
+                      "segfaulter did not take the daemon down")
+        self.world.stop()
+        self.world.start("--safe-mode")
+        self.page.sign_in_with_link()
+        self.page.open("#/overview")
+        self.page.text_in("#ov-crash", "segfaulter")
+        self.page.text_in("#ov-crash", "channel.created")
+        self.page.screenshot("overview-unclean-shutdown")
         self.assertEqual(self.page.console_errors(), [])
 
 
