@@ -36,19 +36,6 @@ nlohmann::json describe(const Host& host, const PluginView& view) {
   return j;
 }
 
-// {"name": value, ...} -> the "name=value" text the CLI would pass.
-std::map<std::string, std::string> assignments_from(const nlohmann::json& doc) {
-  if (!doc.is_object()) {
-    throw Error(ErrorKind::kInvalidInput,
-                "settings must be a JSON object like {\"max_attempts\": 3}");
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& [name, value] : doc.items()) {
-    out[name] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  return out;
-}
-
 }  // namespace
 
 HttpResponse ApiRouter::plugins(const HttpRequest& req,
@@ -93,9 +80,7 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
   if (what == "settings" && parts.size() == 2) {
     if (m == "GET") return json_response(200, host_.plugin(key).settings);
     if (m != "PUT") return method_not_allowed(req, "GET, PUT");
-    const auto assignments =
-        assignments_from(parse_json_body(req.body, "the settings"));
-    return json_response(200, host_.configure(key, assignments).settings);
+    return put_settings(key, req.body);
   }
   if (what == "isolation" && parts.size() == 2) {
     const auto tier_of = [](const PluginView& v) {

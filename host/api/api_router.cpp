@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <set>
 
 #include "api/api_response.h"
@@ -32,11 +33,12 @@ ApiRouter::ApiRouter(Host& host, EventStream& stream, DaemonMetrics& metrics,
     : host_(host),
       stream_(stream),
       metrics_(metrics),
-      token_digest_(digest_of(token)) {}
+      token_digest_(digest_of(token)),
+      started_at_us_(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()) {}
 
-bool ApiRouter::authorized(const HttpRequest& req) const {
-  if (req.trusted || req.method == "GET" || req.method == "HEAD") return true;
-  const std::string header = req.header("authorization");
+bool ApiRouter::bearer_ok(const std::string& header) const {
   const std::string prefix = "Bearer ";
   if (header.size() <= prefix.size() ||
       header.compare(0, prefix.size(), prefix) != 0) {
@@ -49,18 +51,49 @@ bool ApiRouter::authorized(const HttpRequest& req) const {
   return CRYPTO_memcmp(given.data(), token_digest_.data(), given.size()) == 0;
 }
 
-HttpResponse ApiRouter::handle(const HttpRequest& req) {
-  if (!authorized(req)) {
-    spdlog::warn("refused {} {}: missing or wrong token", req.method,
-                 req.path());
+// Reads are open; a change needs the token, or a dashboard session with
+// its CSRF token. Signing in (POST /api/session) checks its own
+// credentials.
+std::optional<HttpResponse> ApiRouter::refusal(const HttpRequest& req) {
+  if (req.trusted || req.method == "GET" || req.method == "HEAD") return {};
+  if (req.method == "POST" && req.path() == "/api/session") return {};
+  const std::string bearer = req.header("authorization");
+  const std::string cookie =
+      cookie_value(req.header("cookie"), SessionTable::kCookieName);
+  if (bearer.empty() && !cookie.empty()) {
+    const auto check = sessions_.check(cookie, req.header("x-csrf-token"));
+    if (check == SessionTable::Check::kValid) return {};
+    if (check != SessionTable::Check::kNoSession) {
+      spdlog::warn("refused {} {}: dashboard session without its CSRF token",
+                   req.method, req.path());
+      return error_response(
+          403, ErrorKind::kRefused,
+          "this request came with a dashboard session but without its "
+          "X-CSRF-Token header (or with a wrong one); the dashboard sends it "
+          "itself, so reload the page");
+    }
+    spdlog::warn("refused {} {}: dashboard session expired or unknown",
+                 req.method, req.path());
     HttpResponse res = error_response(
         401, ErrorKind::kRefused,
-        "this request changes the daemon and needs 'Authorization: Bearer "
-        "<token>'; the token is in the file given by `eventhost run "
-        "--token-file` (default: next to the state file)");
-    res.headers["WWW-Authenticate"] = "Bearer";
+        "your dashboard session has expired or was signed out; sign in "
+        "again");
+    res.headers["Set-Cookie"] = sessions_.clear_cookie();
     return res;
   }
+  if (bearer_ok(bearer)) return {};
+  spdlog::warn("refused {} {}: missing or wrong token", req.method, req.path());
+  HttpResponse res = error_response(
+      401, ErrorKind::kRefused,
+      "this request changes the daemon and needs 'Authorization: Bearer "
+      "<token>'; the token is in the file given by `eventhost run "
+      "--token-file` (default: next to the state file)");
+  res.headers["WWW-Authenticate"] = "Bearer";
+  return res;
+}
+
+HttpResponse ApiRouter::handle(const HttpRequest& req) {
+  if (auto refused = refusal(req)) return *refused;
   try {
     std::lock_guard lock(control_mutex_);
     if (stopping_ && req.path() != "/healthz") {
@@ -113,12 +146,17 @@ HttpResponse ApiRouter::route(const HttpRequest& req) {
                         path.substr(std::string("/api/deadletters").size()));
   }
   if (path == "/api/replay") return replay(req);
+  if (path == "/api/session") return session(req);
+  if (path == "/api/series") return series(req);
+  if (path == "/api/failures") return failures(req);
+  if (path == "/api/host") return host_info(req);
   return error_response(
       404, ErrorKind::kNotFound,
       "no route " + path +
           "; the API has /api/events, /api/events/stream, "
           "/api/events/stats, /api/events/catalogue, /api/plugins, "
           "/api/level, /api/journal, /api/deadletters, /api/replay, "
+          "/api/session, /api/series, /api/failures, /api/host, "
           "/metrics, /healthz and /readyz");
 }
 

@@ -11,9 +11,12 @@
 //
 // Authorization: every request that changes something (any method but GET)
 // needs "Authorization: Bearer <token>", unless it came over the control
-// socket (HttpRequest::trusted). A refused request changes nothing. Only a
-// digest of the token is kept; the check takes constant time, and neither
-// the token nor the Authorization header is ever logged.
+// socket (HttpRequest::trusted), or the dashboard's session cookie with the
+// session's X-CSRF-Token header (api/session_table.h; POST /api/session
+// signs in with the token or a one-time login code). A refused request
+// changes nothing. Only digests of the token and session secrets are kept;
+// the checks take constant time, and neither the token, the Authorization
+// header, the cookie nor a login code is ever logged.
 //
 // Thread-safety: handle() and refresh_folder() may be called from any
 // thread; one internal mutex serializes them, so the Host sees a single
@@ -23,9 +26,12 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "api/session_table.h"
 #include "core/host.h"
 #include "http/http_message.h"
 
@@ -33,6 +39,7 @@ namespace eventhost {
 
 class EventStream;
 class DaemonMetrics;
+class DeliverySeries;
 
 class ApiRouter {
  public:
@@ -45,6 +52,14 @@ class ApiRouter {
   // Picks up plugin files added to the folder since the last look; they
   // stay disabled until enabled. Logs what it found.
   void refresh_folder();
+
+  // The dashboard's sign-ins; the daemon sets their policy and issues the
+  // login code of its start-up link here.
+  SessionTable& sessions() { return sessions_; }
+
+  // The figures GET /api/series and /api/failures answer from (null: those
+  // routes answer 404). Must outlive the router.
+  void set_series(const DeliverySeries* series) { series_ = series; }
 
   // /readyz answers 200 once the daemon calls this after start.
   void set_ready(bool ready) { ready_.store(ready); }
@@ -68,12 +83,26 @@ class ApiRouter {
   HttpResponse dead_letters(const HttpRequest& request,
                             const std::string& rest);
   HttpResponse replay(const HttpRequest& request);
-  bool authorized(const HttpRequest& request) const;
+  // api_session.cpp: /api/session (sign in, who am I, sign out).
+  HttpResponse session(const HttpRequest& request);
+  // api_series.cpp: /api/series, /api/failures and /api/host.
+  HttpResponse series(const HttpRequest& request) const;
+  HttpResponse failures(const HttpRequest& request) const;
+  HttpResponse host_info(const HttpRequest& request) const;
+  // api_settings.cpp: PUT /api/plugins/KEY/settings; errors name the
+  // fields they are about ("fields"), so a form can show them in place.
+  HttpResponse put_settings(const std::string& key, const std::string& body);
+  // Why `request` may not be served (401, 403), or nothing.
+  std::optional<HttpResponse> refusal(const HttpRequest& request);
+  bool bearer_ok(const std::string& header) const;
 
   Host& host_;
   EventStream& stream_;
   DaemonMetrics& metrics_;
   const std::array<unsigned char, 32> token_digest_;  // SHA-256
+  SessionTable sessions_;
+  const DeliverySeries* series_ = nullptr;
+  const std::int64_t started_at_us_;
   std::mutex control_mutex_;  // held for every call into the Host
   std::atomic<bool> ready_{false};
   bool stopping_ = false;  // GUARDED_BY(control_mutex_)

@@ -57,6 +57,11 @@ constexpr Setting kSettings[] = {
      "events queued per live stream client before it is cut off"},
     {"rescan-ms", "EVENTHOST_RESCAN_MS", "2000",
      "how often the plugins folder is checked for new files"},
+    {"session-idle-ms", "EVENTHOST_SESSION_IDLE_MS", "3600000",
+     "a dashboard session ends after this long without a change made "
+     "through it"},
+    {"session-max-ms", "EVENTHOST_SESSION_MAX_MS", "43200000",
+     "a dashboard session ends this long after signing in, in any case"},
 };
 
 constexpr Setting kGlobalSettings[] = {
@@ -202,13 +207,19 @@ int run(const Invocation& inv) {
   options.tls_cert = settings.text(setting("tls-cert"));
   options.tls_key = settings.text(setting("tls-key"));
   options.insecure_listen = settings.flag("insecure-listen");
+  options.sessions.idle =
+      std::chrono::milliseconds(settings.number(setting("session-idle-ms")));
+  options.sessions.absolute =
+      std::chrono::milliseconds(settings.number(setting("session-max-ms")));
   if (options.client_queue == 0 || options.heartbeat.count() == 0 ||
       options.rescan_interval.count() == 0 || options.max_connections == 0 ||
       options.header_timeout.count() == 0 ||
-      options.body_timeout.count() == 0) {
+      options.body_timeout.count() == 0 || options.sessions.idle.count() == 0 ||
+      options.sessions.absolute.count() == 0) {
     throw Error(ErrorKind::kUsage,
                 "client-queue, heartbeat-ms, rescan-ms, max-connections, "
-                "header-timeout-ms and body-timeout-ms must be above 0");
+                "header-timeout-ms, body-timeout-ms, session-idle-ms and "
+                "session-max-ms must be above 0");
   }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     throw Error(ErrorKind::kUsage,
@@ -233,6 +244,10 @@ std::string details() {
       "enable, disable, configure, run, level set and emit apply live.\n"
       "Plugin files dropped into the folder are found within --rescan-ms\n"
       "and stay disabled until enabled.\n\n"
+      "Dashboard: a web page at / (the same address), built on the API\n"
+      "below. Sign in by opening the one-time link the log prints at start\n"
+      "(valid 10 minutes), or by pasting the token. Sessions end after\n"
+      "--session-idle-ms without a change or --session-max-ms in any case.\n\n"
       "HTTP API (loopback by default; see README.md):\n"
       "  POST /api/events, GET /api/events/stream (SSE),\n"
       "  GET /api/events/stats, /api/events/catalogue, /api/plugins[/KEY],\n"

@@ -196,9 +196,11 @@ class Host : private PluginServices {
   // Disables `key`; in a session drains and unloads it and, if it was
   // enabled, emits plugin.disabled.
   PluginView disable(const std::string& key);
-  // Validates `assignments` ("id" -> user text) against the manifest,
-  // persists them, and in a session, if a value changed, calls the
-  // plugin's configure hook and emits plugin.configured.
+  // Validates `assignments` ("id" -> user text) against the manifest and
+  // persists them; in a session, if a value changed, the running plugin's
+  // configure hook sees them first (if it refuses them, it is given its old
+  // settings back, nothing is saved and this throws kInvalidInput with its
+  // reason), and plugin.configured is emitted.
   PluginView configure(const std::string& key,
                        const std::map<std::string, std::string>& assignments);
   // Sets where `key` runs ("thread" or "process"; "" follows the manifest)

@@ -252,6 +252,7 @@ PluginView Host::configure(
   }
   const Manifest& m = *view.file.manifest;
   std::map<std::string, std::string> values;
+  PluginView proposed = view;  // with the new values, not yet saved
   bool changed = false;
   for (const auto& [id, text] : assignments) {
     const SettingField* field = m.find_setting(id);
@@ -267,28 +268,44 @@ PluginView Host::configure(
     changed =
         changed || current == view.settings.end() || current->second != value;
     values[id] = value.dump();
+    proposed.settings[id] = value;
+  }
+  // A running plugin sees the new values before they are saved: if its
+  // configure hook refuses them, it gets its old ones back and nothing is
+  // saved, so the state never holds settings the plugin rejected.
+  if (changed && dispatcher_) {
+    if (auto runner = dispatcher_->find(key)) {
+      const auto reconfigure = [&](const PluginView& with) {
+        const auto settings = settings_for(with);
+        auto done = std::make_shared<std::promise<std::string>>();
+        auto result = done->get_future();
+        const bool queued =
+            dispatcher_->run_lifecycle(key, [runner, settings, done] {
+              done->set_value(runner->control().configure(settings));
+            });
+        // A hook that does not answer in time has not refused.
+        return queued && result.wait_for(runner->config().timeout * 2) ==
+                             std::future_status::ready
+                   ? result.get()
+                   : std::string();
+      };
+      const std::string failure = reconfigure(proposed);
+      if (!failure.empty()) {
+        const std::string restored = reconfigure(view);
+        if (!restored.empty()) {
+          spdlog::warn("{} also refused its previous settings: {}", key,
+                       restored);
+        }
+        throw Error(
+            ErrorKind::kInvalidInput,
+            key + " rejected the settings: " + failure + "; nothing was saved");
+      }
+    }
   }
   state_->put_settings(key, values);
   view = plugin(key);
   // The same values again change nothing: no hook call, no announcement.
   if (!dispatcher_ || !changed) return view;
-  if (auto runner = dispatcher_->find(key)) {
-    const auto settings = settings_for(view);
-    auto done = std::make_shared<std::promise<std::string>>();
-    auto result = done->get_future();
-    const bool queued =
-        dispatcher_->run_lifecycle(key, [runner, settings, done] {
-          done->set_value(runner->control().configure(settings));
-        });
-    if (queued && result.wait_for(runner->config().timeout * 2) ==
-                      std::future_status::ready) {
-      const std::string failure = result.get();
-      if (!failure.empty()) {
-        throw Error(ErrorKind::kInvalidInput, "settings saved, but " + key +
-                                                  " rejected them: " + failure);
-      }
-    }
-  }
   emit_host_event("plugin.configured", plugin_event_payload(view).dump());
   return view;
 }

@@ -14,11 +14,13 @@
 
 #include "api/api_router.h"
 #include "api/daemon_metrics.h"
+#include "api/delivery_series.h"
 #include "common/error.h"
 #include "daemon/daemon_paths.h"
 #include "daemon/line_ingress.h"
 #include "daemon/listen_policy.h"
 #include "daemon/token.h"
+#include "dashboard/dashboard.h"
 #include "eventhost/version.h"
 #include "http/http_server.h"
 #include "stream/event_stream.h"
@@ -161,7 +163,7 @@ void raise_open_files_limit(std::size_t max_connections) {
 }
 
 HostOptions with_hooks(HostOptions host, EventStream& stream,
-                       DaemonMetrics& metrics) {
+                       DaemonMetrics& metrics, DeliverySeries& series) {
   host.on_emitted = [&stream, &metrics](const Event& e) {
     stream.publish({e.id, e.name, e.payload, e.emitted_at_us});
     metrics.on_emitted(e);
@@ -178,11 +180,25 @@ HostOptions with_hooks(HostOptions host, EventStream& stream,
     metrics.on_type_mismatch(event, field);
   };
   auto previous = std::move(host.observer);
-  host.observer = [&metrics, previous](const DeliveryResult& r) {
+  host.observer = [&metrics, &series, previous](const DeliveryResult& r) {
     metrics.on_delivery(r);
+    series.on_delivery(r);
     if (previous) previous(r);
   };
   return host;
+}
+
+// The dashboard's address with a one-time login code in its fragment, which
+// a browser never sends to the server: the page reads it, signs in with
+// it and removes it from the address bar.
+std::string dashboard_link(const std::string& host, std::uint16_t port,
+                           bool tls, const std::string& code) {
+  std::string shown = host;
+  if (shown == "0.0.0.0") shown = "127.0.0.1";
+  if (shown == "::") shown = "::1";
+  if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
+  return std::string(tls ? "https://" : "http://") + shown + ":" +
+         std::to_string(port) + "/#login=" + code;
 }
 
 }  // namespace
@@ -220,8 +236,13 @@ int run_daemon(const DaemonOptions& options) {
                                  : options.token_file;
   EventStream stream({options.stream_ring, options.client_queue});
   DaemonMetrics metrics;
-  Host host(with_hooks(options.host, stream, metrics));
+  DeliverySeries series;
+  Host host(with_hooks(options.host, stream, metrics, series));
   ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
+  router.set_series(&series);
+  SessionPolicy sessions = options.sessions;
+  sessions.secure_cookie = !options.tls_cert.empty();
+  router.sessions().set_policy(sessions);
 
   HttpServerOptions http;
   http.host = listen_host;
@@ -239,7 +260,11 @@ int run_daemon(const DaemonOptions& options) {
   if (Journal* journal = host.journal())
     http.backfill = journal_backfill(*journal);
   HttpServer server(
-      http, [&router](const HttpRequest& r) { return router.handle(r); },
+      http,
+      [&router](const HttpRequest& r) {
+        if (auto page = serve_dashboard(r)) return *page;
+        return router.handle(r);
+      },
       stream);
   // Bind before loading plugins: a port in use or a second daemon on the
   // same state is refused before any plugin code runs.
@@ -255,6 +280,22 @@ int run_daemon(const DaemonOptions& options) {
         "restart without --safe-mode)");
   }
   metrics.watch(host, stream);
+  // Stopped before the Host goes, however this function ends: its ticker
+  // reads the Host's figures.
+  struct SeriesTicker {
+    DeliverySeries& series;
+    ~SeriesTicker() { series.stop(); }
+  } ticker{series};
+  series.start([&host, &stream] {
+    const HostStats s = host.stats();
+    DeliverySeries::Gauges g;
+    for (std::size_t i = 0; i < s.emitted.size(); ++i) {
+      g.emitted += s.emitted[i];
+      g.suppressed += s.suppressed[i];
+    }
+    g.sse_clients = stream.active_clients();
+    return g;
+  });
   const auto info_path = daemon_info_path(options.host.state_path);
   write_daemon_info(info_path, listen_host, server.port(), options, token_file);
   router.set_ready(true);
@@ -266,6 +307,13 @@ int run_daemon(const DaemonOptions& options) {
       problems.empty()
           ? ""
           : ", " + std::to_string(problems.size()) + " could not be loaded");
+  spdlog::info(
+      "dashboard: {} (a one-time sign-in link, valid for {} minutes; or sign "
+      "in with the token)",
+      dashboard_link(listen_host, server.port(), !options.tls_cert.empty(),
+                     router.sessions().issue_login_code()),
+      std::chrono::duration_cast<std::chrono::minutes>(sessions.code_lifetime)
+          .count());
 
   std::optional<LineIngress> ingress;
   if (options.read_stdin) ingress.emplace(host, STDIN_FILENO).start();
@@ -278,6 +326,7 @@ int run_daemon(const DaemonOptions& options) {
     router.begin_shutdown();
   }
   if (ingress) ingress->stop();
+  series.stop();
   const Host::StopReport report = host.stop();
   server.stop();
   std::error_code ignored;

@@ -5,7 +5,9 @@
 // run_daemon() is the whole life of `eventhost run`, in the foreground:
 // start (system.startup is emitted), serve until SIGTERM or SIGINT, then
 // stop taking requests, drain in-flight deliveries within the grace period
-// (system.shutdown is emitted), tell stream clients, and exit.
+// (system.shutdown is emitted), tell stream clients, and exit. It serves
+// the dashboard (dashboard/dashboard.h) at "/" and logs a one-time sign-in
+// link for it at start.
 //
 // Thread-safety: call from the main thread, once per process (it blocks
 // SIGTERM/SIGINT/SIGHUP for the whole process and waits for them).
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <string>
 
+#include "api/session_table.h"
 #include "core/host.h"
 
 namespace eventhost {
@@ -40,6 +43,9 @@ struct DaemonOptions {
   std::size_t client_queue = 100;  // events queued per stream client
   std::chrono::milliseconds rescan_interval{2000};
   bool read_stdin = false;  // NDJSON events on stdin
+  // The dashboard's sessions: idle and absolute expiry (secure_cookie is
+  // set from the TLS options).
+  SessionPolicy sessions;
 };
 
 // Returns the exit status: 0 after a clean stop, 1 if deliveries were
