@@ -77,6 +77,10 @@ void Connection::fail(const std::string& doing) const {
         "is in: check their owner and permissions, or pass --state";
   } else if (code == SQLITE_FULL) {
     advice = "; the disk is full: free space, then run the command again";
+  } else if (code == SQLITE_IOERR) {
+    advice =
+        "; the disk failed a write: check the system log (dmesg) and "
+        "the disk, then run the command again";
   }
   throw Error(ErrorKind::kIo,
               path_ + ": " + doing + ": " + sqlite3_errmsg(db_) + advice);
