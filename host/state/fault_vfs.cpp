@@ -2,12 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <string>
+#include <utility>
 
 namespace eventhost::sql {
 namespace {
