@@ -61,6 +61,25 @@ void check_not_acknowledged(const HttpReply& reply, const std::string& why) {
   CHECK_THAT(error, Catch::Contains(why));
 }
 
+// Posts batches of 200 from `first` on until one is refused (batches that
+// still fit are acknowledged and noted); true if one was refused, and then
+// checks what its emitter was told.
+bool post_until_refused(const DaemonProcess& daemon, int first, int last,
+                        const std::string& why, Acked& acked) {
+  for (; first < last; first += 200) {
+    const HttpReply reply = post_batch(daemon, first, 200);
+    if (reply.status != 200) {
+      check_not_acknowledged(reply, why);
+      return true;
+    }
+    const json j = parse(reply);
+    for (int i = 0; i < 200; ++i) {
+      acked[first + i] = j["ids"][static_cast<std::size_t>(i)];
+    }
+  }
+  return false;
+}
+
 // Reads still answer while writes fail; /readyz says why it is not ready.
 void check_reads_answer(const DaemonProcess& daemon, std::size_t journaled,
                         const std::string& why) {
@@ -219,21 +238,9 @@ TEST_CASE(
         post_acked(daemon, 1, 40, acked);
         world.fail_writes(kind + " " + std::to_string(budget));
         // Some batches may still fit in the budget; one does not.
-        bool refused = false;
-        for (int first = 1000; first < 3000 && !refused; first += 200) {
-          const HttpReply reply = post_batch(daemon, first, 200);
-          if (reply.status == 200) {
-            const json j = parse(reply);
-            for (int i = 0; i < 200; ++i) {
-              acked[first + i] = j["ids"][static_cast<std::size_t>(i)];
-            }
-            continue;
-          }
-          refused = true;
-          check_not_acknowledged(reply,
-                                 kind == "full" ? "disk is full" : "I/O error");
-        }
-        CHECK(refused);
+        CHECK(post_until_refused(daemon, 1000, 3000,
+                                 kind == "full" ? "disk is full" : "I/O error",
+                                 acked));
         world.heal();
         REQUIRE(wait_until([&] { return ready(daemon); }));
         post_acked(daemon, 5000, 200, acked);
@@ -310,20 +317,7 @@ TEST_CASE(
     post_acked(daemon, 1, 20, acked);
     const fs::path filler = disk / "filler";
     fill_up(filler);
-    bool refused = false;
-    for (int first = 1000; first < 20000 && !refused; first += 200) {
-      const HttpReply reply = post_batch(daemon, first, 200);
-      if (reply.status == 200) {
-        const json j = parse(reply);
-        for (int i = 0; i < 200; ++i) {
-          acked[first + i] = j["ids"][static_cast<std::size_t>(i)];
-        }
-        continue;
-      }
-      refused = true;
-      check_not_acknowledged(reply, "disk is full");
-    }
-    REQUIRE(refused);
+    REQUIRE(post_until_refused(daemon, 1000, 20000, "disk is full", acked));
     check_reads_answer(daemon, acked.size(), "disk is full");
     fs::remove(filler);
     REQUIRE(wait_until([&] { return ready(daemon); }));
