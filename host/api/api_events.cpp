@@ -147,6 +147,16 @@ std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
                             "); they are not acknowledged, send them again");
 }
 
+// The answer when an event could not even be given an id (the state file
+// did not take the reservation): nothing of the request is acknowledged,
+// though events of a batch before it may already have been delivered.
+HttpResponse not_recorded(const Error& e) {
+  return error_response(500, ErrorKind::kIo,
+                        "the journal could not record the events (" +
+                            std::string(e.what()) +
+                            "); they are not acknowledged, send them again");
+}
+
 }  // namespace
 
 HttpResponse ApiRouter::post_events(const HttpRequest& req) {
@@ -157,8 +167,13 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
     } catch (const Error& e) {
       return error_response(400, e.kind(), e.what());
     }
-    const EmitOutcome out =
-        host_.emit(std::move(event), Dispatcher::Overflow::kWait);
+    EmitOutcome out;
+    try {
+      out = host_.emit(std::move(event), Dispatcher::Overflow::kWait);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kIo) throw;
+      return not_recorded(e);
+    }
     if (auto failed = unrecorded(host_, out.journal_ticket)) return *failed;
     HttpResponse res;
     res.status = 200;
@@ -182,10 +197,15 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   std::vector<EmitOutcome> outcomes;
   outcomes.reserve(batch.size());
   std::uint64_t ticket = 0;
-  for (CheckedEvent& event : batch) {
-    outcomes.push_back(
-        host_.emit(std::move(event), Dispatcher::Overflow::kWait));
-    ticket = std::max(ticket, outcomes.back().journal_ticket);
+  try {
+    for (CheckedEvent& event : batch) {
+      outcomes.push_back(
+          host_.emit(std::move(event), Dispatcher::Overflow::kWait));
+      ticket = std::max(ticket, outcomes.back().journal_ticket);
+    }
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kIo) throw;
+    return not_recorded(e);
   }
   // One wait for the whole batch: it was committed as one group.
   if (auto failed = unrecorded(host_, ticket)) return *failed;

@@ -211,15 +211,17 @@ HttpResponse ApiRouter::readiness() const {
       not_loaded.push_back(view.key);
     }
   }
+  const std::string journal_problem = host_.journal_problem();
   const bool ready = ready_.load() && catalogue == "valid" &&
-                     state_problem.empty() && not_loaded.empty() &&
-                     !host_.folder_refused();
+                     state_problem.empty() && journal_problem.empty() &&
+                     not_loaded.empty() && !host_.folder_refused();
   return json_response(
       ready ? 200 : 503,
       {{"ready", ready},
        {"started", ready_.load()},
        {"catalogue", catalogue},
        {"state", state_problem.empty() ? "open" : state_problem},
+       {"journal", journal_problem.empty() ? "ok" : journal_problem},
        {"state_file", host_.options().state_path.string()},
        {"plugins_folder",
         host_.folder_refused() ? host_.folder_problem() : "ok"},

@@ -178,7 +178,20 @@ void DurabilityService::checkpoint() {
     state_.save_cursors(changed);
   } catch (const Error& e) {
     for (const auto& [key, id] : changed) saved_[key] = 0;  // try again
-    spdlog::error("could not save delivery cursors: {}", e.what());
+    // Said once per streak: on a full disk this is retried five times a
+    // second, and a log that fills the same disk helps nobody.
+    if (!cursors_failing_) {
+      spdlog::error(
+          "could not save delivery cursors: {}; retrying quietly until "
+          "it works",
+          e.what());
+    }
+    cursors_failing_ = true;
+    return;
+  }
+  if (cursors_failing_ && !changed.empty()) {
+    spdlog::info("delivery cursors saved again");
+    cursors_failing_ = false;
   }
 }
 

@@ -97,6 +97,7 @@ class DurabilityService {
   std::size_t in_hand_ = 0;  // GUARDED_BY(mutex_): popped, not yet handed over
 
   std::map<std::string, std::uint64_t> saved_;  // service thread only
+  bool cursors_failing_ = false;                // service thread only
   Clock::time_point next_retention_;
   std::thread thread_;
 };

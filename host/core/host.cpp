@@ -319,6 +319,10 @@ std::string Host::state_problem() const {
   }
 }
 
+std::string Host::journal_problem() const {
+  return journal_ ? journal_->problem() : "";
+}
+
 std::vector<std::pair<std::string, RunnerStats>> Host::runner_stats() const {
   std::vector<std::pair<std::string, RunnerStats>> out;
   if (!dispatcher_) return out;

@@ -272,6 +272,9 @@ class Host : private PluginServices {
   HostStats stats() const;
   // "" if the state file answers a query now, else SQLite's message.
   std::string state_problem() const;
+  // "" if the journal's last write succeeded, else why it failed (a full
+  // disk, an I/O error); clears by itself once writes work again.
+  std::string journal_problem() const;
   std::vector<std::pair<std::string, RunnerStats>> runner_stats() const;
 
  private:

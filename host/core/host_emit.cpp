@@ -139,10 +139,20 @@ void Host::emit_host_event(const std::string& name,
 std::uint64_t Host::next_event_id() {
   std::lock_guard lock(ids_mutex_);
   if (next_id_ == id_limit_) {
-    id_block_ = id_block_ == 0
-                    ? kFirstIdBlock
-                    : std::min(id_block_ * kIdBlockGrowth, kMaxIdBlock);
-    next_id_ = state_->reserve_event_ids(id_block_);
+    const std::uint64_t block =
+        id_block_ == 0 ? kFirstIdBlock
+                       : std::min(id_block_ * kIdBlockGrowth, kMaxIdBlock);
+    try {
+      next_id_ = state_->reserve_event_ids(block);
+    } catch (const Error& e) {
+      // The same file as the journal: until it writes again the daemon is
+      // not ready, and the journal finds out by itself when it does.
+      if (journal_ && e.kind() == ErrorKind::kIo) {
+        journal_->write_failed(e.what());
+      }
+      throw;
+    }
+    id_block_ = block;
     id_limit_ = next_id_ + id_block_;
   }
   return next_id_++;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/error.h"
 #include "state/sqlite_handle.h"
 
@@ -20,6 +22,9 @@ struct Journal::Db {
 };
 
 namespace {
+
+// How often a journal that failed to write tries again on its own.
+constexpr auto kProbeEvery = std::chrono::seconds(1);
 
 JournalEntry read_entry(const sql::Statement& row) {
   JournalEntry e;
@@ -100,7 +105,14 @@ void Journal::writer_loop() {
     std::uint64_t first = 0, last = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_writer_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+      const auto has_work = [this] { return stopping_ || !queued_.empty(); };
+      wake_writer_.wait(lock, [&] { return has_work() || !problem_.empty(); });
+      // Failing with nothing to write: try again now and then on its own.
+      if (!has_work() && !wake_writer_.wait_for(lock, kProbeEvery, has_work)) {
+        lock.unlock();
+        probe();
+        continue;
+      }
       if (queued_.empty()) return;  // stopping, all committed
       batch.swap(queued_);
       last = appended_;
@@ -123,8 +135,53 @@ void Journal::writer_loop() {
         if (failures_.size() > 64) failures_.pop_front();
       }
     }
+    set_problem(error);
     committed_cv_.notify_all();
   }
+}
+
+void Journal::set_problem(const std::string& error) {
+  bool recovered;
+  {
+    std::lock_guard lock(mutex_);
+    recovered = error.empty() && !problem_.empty();
+    problem_ = error;
+  }
+  if (recovered) spdlog::info("journal: writing again");
+}
+
+std::string Journal::problem() {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+void Journal::write_failed(const std::string& error) {
+  {
+    std::lock_guard lock(mutex_);
+    problem_ = error;
+  }
+  // The writer may be asleep with nothing queued: it starts probing.
+  wake_writer_.notify_one();
+}
+
+// A write that changes nothing but still reaches the disk: the row goes
+// in and out within one transaction, yet its page is written at commit.
+void Journal::probe() {
+  try {
+    sql::Connection& db = writer_db_->connection;
+    sql::Transaction transaction(db);
+    db.exec(
+        "INSERT OR REPLACE INTO journal (id, name, payload, level, "
+        "emitted_at_us) VALUES (0, '', '', 0, 0)",
+        "checking that the journal can write again");
+    db.exec("DELETE FROM journal WHERE id = 0",
+            "checking that the journal can write again");
+    transaction.commit();
+  } catch (const Error& e) {
+    set_problem(e.what());
+    return;
+  }
+  set_problem("");
 }
 
 void Journal::commit(std::vector<JournalEntry>& batch) {

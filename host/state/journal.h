@@ -12,7 +12,10 @@
 // connection of their own, so they never wait for the writer's batch.
 // Errors: the constructor throws Error(kIo) if the file cannot be opened;
 // a failed commit is reported by wait_durable() and logged, and later
-// appends keep trying.
+// appends keep trying. After a failure (a full disk, an I/O error) the
+// writer also tries a small write of its own every second until one
+// succeeds, so problem() clears by itself once the disk works again, even
+// when nothing is emitted meanwhile.
 #pragma once
 
 #include <condition_variable>
@@ -69,6 +72,12 @@ class Journal {
   // Waits for everything appended so far; "" or the first failure seen.
   std::string flush();
 
+  // Why the journal cannot write now ("" when its last write succeeded).
+  std::string problem();
+  // Reports a failed write to the same file made elsewhere (reserving event
+  // ids): problem() says so until the writer's next successful write.
+  void write_failed(const std::string& error);
+
   std::vector<JournalEntry> list(const JournalQuery& query);
   std::optional<JournalEntry> get(std::uint64_t id);
   std::uint64_t last_id();
@@ -82,6 +91,8 @@ class Journal {
   struct Db;
   void writer_loop();
   void commit(std::vector<JournalEntry>& batch);
+  void probe();
+  void set_problem(const std::string& error);  // "" = writing again
 
   const std::filesystem::path path_;
   std::unique_ptr<Db> writer_db_;  // writer thread only
@@ -98,6 +109,7 @@ class Journal {
     std::string error;
   };
   std::deque<Failure> failures_;  // GUARDED_BY(mutex_), recent ones
+  std::string problem_;           // GUARDED_BY(mutex_)
   bool stopping_ = false;         // GUARDED_BY(mutex_)
   std::thread writer_;
 };

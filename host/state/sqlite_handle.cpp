@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "state/fault_vfs.h"
 
 namespace eventhost::sql {
 namespace {
@@ -23,6 +24,7 @@ std::string not_a_state_file_message(const std::string& path) {
 
 Connection::Connection(const std::filesystem::path& path)
     : path_(path.string()) {
+  install_fault_vfs_if_requested();  // test-only; see fault_vfs.h
   // NOMUTEX: the owner already serializes calls, so SQLite's own mutex
   // would only add cost.
   const int flags =
@@ -75,6 +77,10 @@ void Connection::fail(const std::string& doing) const {
         "is in: check their owner and permissions, or pass --state";
   } else if (code == SQLITE_FULL) {
     advice = "; the disk is full: free space, then run the command again";
+  } else if (code == SQLITE_IOERR) {
+    advice =
+        "; the disk failed a write: check the system log (dmesg) and "
+        "the disk, then run the command again";
   }
   throw Error(ErrorKind::kIo,
               path_ + ": " + doing + ": " + sqlite3_errmsg(db_) + advice);
