@@ -107,7 +107,7 @@ void write_daemon_info(const std::filesystem::path& path,
 
 // Reads the live stream's resume from the journal: committed events after
 // `after`, up to `upto`, whose names match the filter.
-auto journal_backfill(Journal& journal) {
+auto journal_backfill(EventLog& journal) {
   return [&journal](std::uint64_t after, std::uint64_t upto,
                     const std::vector<std::string>& filter, std::size_t limit) {
     journal.flush();  // what was published is committed before it is read
@@ -232,7 +232,7 @@ int run_daemon(const DaemonOptions& options) {
   http.heartbeat = options.heartbeat;
   // Opened here, before any client can connect, so resumes reach back past
   // the memory ring, and past a restart, into the durable journal.
-  if (Journal* journal = host.journal())
+  if (EventLog* journal = host.journal())
     http.backfill = journal_backfill(*journal);
   HttpServer server(
       http, [&router](const HttpRequest& r) { return router.handle(r); },
