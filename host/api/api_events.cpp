@@ -130,6 +130,12 @@ std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
 std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
   const std::string error = host.wait_durable(ticket);
   if (error.empty()) return std::nullopt;
+  if (host.journal_failure_kind() == ErrorKind::kUnavailable) {
+    // A cluster: the events are not in its stream, so no node has them.
+    return error_response(503, ErrorKind::kUnavailable,
+                          "the cluster did not accept the events (" + error +
+                              "); nothing was accepted, send them again");
+  }
   return error_response(500, ErrorKind::kIo,
                         "the events were delivered but could not be recorded "
                         "in the journal (" +
@@ -147,9 +153,9 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
     } catch (const Error& e) {
       return error_response(400, e.kind(), e.what());
     }
-    const EmitOutcome out =
-        host_.emit(std::move(event), Dispatcher::Overflow::kWait);
+    EmitOutcome out = host_.emit(std::move(event), Dispatcher::Overflow::kWait);
     if (auto failed = unrecorded(host_, out.journal_ticket)) return *failed;
+    out.event_id = host_.assigned_id(out);
     HttpResponse res;
     res.status = 200;
     append_outcome(res.body, out);
@@ -179,6 +185,7 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   }
   // One wait for the whole batch: it was committed as one group.
   if (auto failed = unrecorded(host_, ticket)) return *failed;
+  for (EmitOutcome& o : outcomes) o.event_id = host_.assigned_id(o);
   HttpResponse res;
   res.status = 200;
   res.body = batch_reply(outcomes);

@@ -17,8 +17,10 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "cluster/cluster.h"
 #include "core/host.h"
 
 namespace eventhost {
@@ -40,6 +42,9 @@ struct DaemonOptions {
   std::size_t client_queue = 100;  // events queued per stream client
   std::chrono::milliseconds rescan_interval{2000};
   bool read_stdin = false;  // NDJSON events on stdin
+  // Set: join this cluster (`--cluster`; DESIGN.md "A cluster"): events go
+  // to its Redis stream and this node's plugins take their share of it.
+  std::optional<cluster::ClusterOptions> cluster;
 };
 
 // Returns the exit status: 0 after a clean stop, 1 if deliveries were
