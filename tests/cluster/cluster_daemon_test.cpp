@@ -208,6 +208,59 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "an every_node plugin gets every event of the cluster on each "
+    "node, beside a shared one") {
+  Node a("a"), b("b");
+  std::map<std::string, fs::path> every;
+  for (Node* n : {&a, &b}) {
+    CliSandbox& box = n->world.sandbox;
+    box.add_plugin("recorder_every.so");
+    every[n->name] = box.root() / "every.txt";
+    REQUIRE(box.run({"plugins", "configure", "recorder_every",
+                     "path=" + every[n->name].string()})
+                .status == 0);
+    REQUIRE(box.run({"plugins", "enable", "recorder_every"}).status == 0);
+  }
+  RedisServer redis(a.world.sandbox.root() / "redis");
+  a.start(redis);
+  b.start(redis);
+  RedisConnection r = client(redis);
+  auto groups = [&] {
+    const auto g =
+        r.command({"XINFO", "GROUPS", std::string(kPrefix) + ":events"});
+    std::set<std::string> names;
+    for (const auto& group : g.elements) names.insert(group.elements[1].str);
+    return names;
+  };
+  REQUIRE(wait_until([&] {
+    return groups() == std::set<std::string>{"recorder", "recorder_every@a",
+                                             "recorder_every@b"};
+  }));
+  std::set<std::uint64_t> ids;
+  for (std::uint64_t id : post(*a.daemon, batch(1, 10))) ids.insert(id);
+  for (std::uint64_t id : post(*b.daemon, batch(11, 10))) ids.insert(id);
+  auto recorded_in = [](const fs::path& file) {
+    std::multiset<std::uint64_t> got;
+    std::istringstream in(read_text(file));
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream words(line);
+      std::string symbol;
+      std::uint64_t id = 0;
+      words >> symbol >> id;
+      if (symbol == "on_channel_created") got.insert(id);
+    }
+    return got;
+  };
+  const std::multiset<std::uint64_t> all(ids.begin(), ids.end());
+  CHECK(wait_until([&] { return recorded_in(every["a"]) == all; }));
+  CHECK(wait_until([&] { return recorded_in(every["b"]) == all; }));
+  // The shared recorder got each of them once, on one node or the other.
+  CHECK(wait_until([&] { return together(a, b).size() == ids.size(); }));
+  const auto shared = together(a, b);
+  CHECK(std::set<std::uint64_t>(shared.begin(), shared.end()) == ids);
+}
+
+TEST_CASE(
     "with the cluster's Redis stopped, a node answers 503 and "
     "acknowledges nothing; once Redis is back it accepts again") {
   RecorderWorld world;
@@ -220,6 +273,11 @@ TEST_CASE(
   const HttpReply down = node.send("POST", "/api/events", channel_event(7));
   CHECK(down.status == 503);
   CHECK_THAT(down.body, Catch::Contains("nothing was accepted"));
+  // The CLI, through the node's control socket: exit 1, saying why.
+  const CliRun cli = world.sandbox.run(
+      {"emit", "channel.created", R"({"channel_id": 9})"});
+  CHECK(cli.status == 1);
+  CHECK_THAT(cli.err, Catch::Contains("nothing was accepted"));
   redis.start();  // AOF: what was acknowledged before is still there
   CHECK(wait_until(
       [&] {
