@@ -64,7 +64,8 @@ int free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
-RedisServer::RedisServer(const fs::path& dir, const std::string& password)
+RedisServer::RedisServer(const fs::path& dir, const std::string& password,
+                         bool fsync_always)
     : dir_(dir),
       binary_(find_server()),
       password_(password),
@@ -73,7 +74,8 @@ RedisServer::RedisServer(const fs::path& dir, const std::string& password)
   std::ofstream conf(dir_ / "redis.conf");
   conf << "port " << port_ << "\nbind 127.0.0.1\n"
        << "dir " << dir_.string() << "\n"
-       << "appendonly yes\nappendfsync always\nsave \"\"\n"
+       << "appendonly yes\nappendfsync "
+       << (fsync_always ? "always" : "everysec") << "\nsave \"\"\n"
        << "daemonize no\nloglevel notice\n"
        << "logfile " << (dir_ / "redis.log").string() << "\n";
   if (!password_.empty()) conf << "requirepass " << password_ << "\n";

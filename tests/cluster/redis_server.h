@@ -19,9 +19,11 @@ namespace eventhost::test {
 class RedisServer {
  public:
   // Writes its config, data and log in `dir`, picks a free port and
-  // starts; `password` set: clients must AUTH with it.
+  // starts; `password` set: clients must AUTH with it. The AOF is synced
+  // at every write, or once a second without `fsync_always`.
   explicit RedisServer(const std::filesystem::path& dir,
-                       const std::string& password = "");
+                       const std::string& password = "",
+                       bool fsync_always = true);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
