@@ -140,6 +140,12 @@ std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
 std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
   const std::string error = host.wait_durable(ticket);
   if (error.empty()) return std::nullopt;
+  if (host.journal_failure_kind() == ErrorKind::kUnavailable) {
+    // A cluster: the events are not in its stream, so no node has them.
+    return error_response(503, ErrorKind::kUnavailable,
+                          "the cluster did not accept the events (" + error +
+                              "); nothing was accepted, send them again");
+  }
   return error_response(500, ErrorKind::kIo,
                         "the events were delivered but could not be recorded "
                         "in the journal (" +
@@ -175,6 +181,7 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
       return not_recorded(e);
     }
     if (auto failed = unrecorded(host_, out.journal_ticket)) return *failed;
+    out.event_id = host_.assigned_id(out);
     HttpResponse res;
     res.status = 200;
     append_outcome(res.body, out);
@@ -209,6 +216,7 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   }
   // One wait for the whole batch: it was committed as one group.
   if (auto failed = unrecorded(host_, ticket)) return *failed;
+  for (EmitOutcome& o : outcomes) o.event_id = host_.assigned_id(o);
   HttpResponse res;
   res.status = 200;
   res.body = batch_reply(outcomes);

@@ -16,6 +16,8 @@ unsigned http_status_for(ErrorKind kind) {
     case ErrorKind::kIo:
     case ErrorKind::kInternal:
       return 500;
+    case ErrorKind::kUnavailable:
+      return 503;
   }
   return 500;
 }
@@ -34,6 +36,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "io";
     case ErrorKind::kInternal:
       return "internal";
+    case ErrorKind::kUnavailable:
+      return "unavailable";
   }
   return "internal";
 }
@@ -41,7 +45,8 @@ const char* error_kind_name(ErrorKind kind) {
 ErrorKind error_kind_from_name(const std::string& name) {
   for (ErrorKind kind :
        {ErrorKind::kUsage, ErrorKind::kNotFound, ErrorKind::kInvalidInput,
-        ErrorKind::kRefused, ErrorKind::kIo, ErrorKind::kInternal}) {
+        ErrorKind::kRefused, ErrorKind::kIo, ErrorKind::kInternal,
+        ErrorKind::kUnavailable}) {
     if (name == error_kind_name(kind)) return kind;
   }
   return ErrorKind::kInternal;

@@ -9,8 +9,8 @@
 namespace eventhost {
 namespace {
 
-Journal& journal_of(Host& host) {
-  Journal* journal = host.journal();
+EventLog& journal_of(Host& host) {
+  EventLog* journal = host.journal();
   if (journal == nullptr) {
     throw Error(ErrorKind::kRefused,
                 "the journal is off in this host, so there is nothing to "
@@ -134,7 +134,7 @@ nlohmann::json list_journal(Host& host, const JournalQuery& query) {
 }
 
 nlohmann::json journal_entry(Host& host, std::uint64_t id) {
-  Journal& journal = journal_of(host);
+  EventLog& journal = journal_of(host);
   if (const auto entry = journal.get(id)) return journal_entry_json(*entry);
   JournalQuery first;
   first.limit = 1;
@@ -159,7 +159,7 @@ nlohmann::json journal_entry(Host& host, std::uint64_t id) {
 nlohmann::json list_dead_letters(Host& host, const std::string& plugin) {
   const std::vector<DeadLetter> letters = host.dead_letters(plugin);
   check_plugin(host, plugin, letters);
-  Journal* journal = host.journal();
+  EventLog* journal = host.journal();
   nlohmann::json out = nlohmann::json::array();
   for (const DeadLetter& d : letters) {
     nlohmann::json event = nullptr;

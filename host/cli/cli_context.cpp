@@ -241,6 +241,7 @@ int exit_code_for(ErrorKind kind) {
       return kExitRefused;
     case ErrorKind::kIo:
     case ErrorKind::kInternal:
+    case ErrorKind::kUnavailable:
       return kExitRuntime;
   }
   return kExitRuntime;

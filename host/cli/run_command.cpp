@@ -2,12 +2,17 @@
 // the command line, else the environment, else the --config file, else
 // the defaults -- for the global options (plugins folder, state, ...) too.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cluster/cluster_keys.h"
+#include "cluster/redis_url.h"
 #include "daemon/daemon.h"
 #include "worker/worker_user.h"
 
@@ -62,6 +67,21 @@ constexpr Setting kSettings[] = {
      "through it"},
     {"session-max-ms", "EVENTHOST_SESSION_MAX_MS", "43200000",
      "a dashboard session ends this long after signing in, in any case"},
+    {"cluster", "EVENTHOST_CLUSTER", "",
+     "join a cluster on this Redis: redis://[user[:password]@]HOST:PORT[/DB] "
+     "(see README.md \"Running a cluster\")"},
+    {"node", "EVENTHOST_NODE", "",
+     "this node's name in the cluster (default: the host name and the "
+     "state file's name)"},
+    {"cluster-prefix", "EVENTHOST_CLUSTER_PREFIX", "eventhost",
+     "the prefix of the cluster's keys in Redis (two clusters can share "
+     "one Redis)"},
+    {"cluster-claim-ms", "EVENTHOST_CLUSTER_CLAIM_MS", "30000",
+     "a node takes over entries another node has held this long without a "
+     "sign of life (it died)"},
+    {"cluster-wait-replicas", "EVENTHOST_CLUSTER_WAIT_REPLICAS", "0",
+     "acknowledge events only once this many Redis replicas have them "
+     "(WAIT)"},
 };
 
 constexpr Setting kGlobalSettings[] = {
@@ -181,6 +201,42 @@ const Setting& setting(const char* name) {
   throw Error(ErrorKind::kInternal, std::string("no setting ") + name);
 }
 
+// The host name and the state file's name, e.g. "box1/eventhost.db", with
+// anything a node name may not hold (cluster/cluster_keys.h) made '_'.
+std::string default_node_name(const std::filesystem::path& state) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "node");
+  std::string name = std::string(host) + "/" + state.filename().string();
+  for (char& c : name) {
+    if (!std::isgraph(static_cast<unsigned char>(c)) || c == '@') c = '_';
+  }
+  return name;
+}
+
+std::optional<cluster::ClusterOptions> cluster_options(
+    const Settings& settings, const std::filesystem::path& state) {
+  const std::string url = settings.text(setting("cluster"));
+  if (url.empty()) return std::nullopt;
+  cluster::ClusterOptions c;
+  c.endpoint = cluster::parse_redis_url(url);
+  c.url = c.endpoint.display();
+  c.prefix = settings.text(setting("cluster-prefix"));
+  cluster::check_prefix(c.prefix);
+  c.node = settings.text(setting("node"));
+  if (c.node.empty()) c.node = default_node_name(state);
+  cluster::check_node_name(c.node);
+  c.claim =
+      std::chrono::milliseconds(settings.number(setting("cluster-claim-ms")));
+  if (c.claim.count() < 100) {
+    throw Error(ErrorKind::kUsage,
+                "--cluster-claim-ms must be at least 100: a shorter time "
+                "takes work away from nodes that are only busy");
+  }
+  c.wait_replicas =
+      static_cast<unsigned>(settings.number(setting("cluster-wait-replicas")));
+  return c;
+}
+
 int run(const Invocation& inv) {
   const Settings settings(inv);
   const GlobalOptions globals = settings.globals();
@@ -230,6 +286,7 @@ int run(const Invocation& inv) {
       !user.empty()) {
     options.host.worker_user = worker::resolve_worker_user(user);
   }
+  options.cluster = cluster_options(settings, options.host.state_path);
   return run_daemon(options) == 0 ? kExitOk : kExitRuntime;
 }
 
@@ -285,7 +342,9 @@ std::string details() {
       "  eventhost run --listen 127.0.0.1:9000 --config /etc/eventhost.conf\n"
       "  eventhost run --listen 0.0.0.0:8443 --tls-cert cert.pem "
       "--tls-key key.pem\n"
-      "  producer | eventhost run --stdin\n";
+      "  producer | eventhost run --stdin\n"
+      "  eventhost run --cluster redis://127.0.0.1:6379/0 --node a "
+      "--state a.db\n";
   return text;
 }
 

@@ -19,6 +19,7 @@ enum class ErrorKind {
   kInvalidInput,  // bad JSON, bad setting value, bad manifest
   kRefused,       // a rule forbids it (permissions, pin, ABI, level)
   kIo,            // the file system or the state database failed
+  kUnavailable,   // a service the host needs (a cluster's Redis) is down
   kInternal,      // a bug in the host
 };
 

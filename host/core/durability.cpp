@@ -17,15 +17,14 @@ std::int64_t now_us() {
 
 }  // namespace
 
-DurabilityService::DurabilityService(Dispatcher& dispatcher, StateStore& state,
-                                     Journal& journal, DeliveryLedger& ledger,
+DurabilityService::DurabilityService(Dispatcher& dispatcher, EventLog& log,
+                                     DeliveryLedger& ledger,
                                      RetentionPolicy retention)
     : dispatcher_(dispatcher),
-      state_(state),
-      journal_(journal),
+      log_(log),
       ledger_(ledger),
       retention_(retention),
-      saved_(state.cursors()),
+      saved_(log.cursors()),
       next_retention_(Clock::now()),
       thread_([this] { loop(); }) {}
 
@@ -68,7 +67,7 @@ void DurabilityService::remove_resolved(
     std::vector<std::pair<std::string, std::uint64_t>>& resolved) {
   for (const auto& [key, id] : resolved) {
     try {
-      state_.remove_dead_letter(key, id);
+      log_.remove_dead_letter(key, id);
     } catch (const Error& e) {
       spdlog::error("could not clear the dead letter of {} for event {}: {}",
                     key, id, e.what());
@@ -156,7 +155,7 @@ void DurabilityService::fire_due_retries(std::vector<Retry>& due) {
 void DurabilityService::write_dead_letters(std::vector<DeadLetter>& letters) {
   for (const DeadLetter& letter : letters) {
     try {
-      state_.add_dead_letter(letter);
+      log_.add_dead_letter(letter);
     } catch (const Error& e) {
       // Left pending: the event is delivered again after a restart.
       spdlog::error("could not record the dead letter of {} for event {}: {}",
@@ -175,7 +174,7 @@ void DurabilityService::checkpoint() {
     if (cursor > saved) changed[runner->key()] = saved = cursor;
   }
   try {
-    state_.save_cursors(changed);
+    log_.save_cursors(changed);
   } catch (const Error& e) {
     for (const auto& [key, id] : changed) saved_[key] = 0;  // try again
     // Said once per streak: on a full disk this is retried five times a
@@ -202,7 +201,7 @@ RetentionReport DurabilityService::enforce_retention() {
           ? 0
           : now_us() - retention_.max_age.count() * 1000000;
   try {
-    report = journal_.enforce_retention(min_time, retention_.max_bytes);
+    report = log_.enforce_retention(min_time, retention_.max_bytes);
   } catch (const Error& e) {
     spdlog::error("journal retention failed: {}", e.what());
     return report;
@@ -210,7 +209,7 @@ RetentionReport DurabilityService::enforce_retention() {
   if (report.removed == 0) return report;
   spdlog::info("journal retention removed {} events; {} kept", report.removed,
                report.kept);
-  for (const auto& [key, cursor] : state_.cursors()) {
+  for (const auto& [key, cursor] : log_.cursors()) {
     if (report.oldest_id > cursor + 1) {
       spdlog::warn(
           "journal retention dropped events {}..{} that plugin {} had not "

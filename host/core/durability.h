@@ -23,9 +23,8 @@
 #include <vector>
 
 #include "core/delivery_ledger.h"
+#include "core/event_log.h"
 #include "dispatch/dispatcher.h"
-#include "state/journal.h"
-#include "state/state_store.h"
 
 namespace eventhost {
 
@@ -38,7 +37,7 @@ struct RetentionPolicy {
 class DurabilityService {
  public:
   // Everything referred to must outlive the service.
-  DurabilityService(Dispatcher& dispatcher, StateStore& state, Journal& journal,
+  DurabilityService(Dispatcher& dispatcher, EventLog& log,
                     DeliveryLedger& ledger, RetentionPolicy retention);
   ~DurabilityService();
   DurabilityService(const DurabilityService&) = delete;
@@ -81,8 +80,7 @@ class DurabilityService {
   void checkpoint();
 
   Dispatcher& dispatcher_;
-  StateStore& state_;
-  Journal& journal_;
+  EventLog& log_;
   DeliveryLedger& ledger_;
   const RetentionPolicy retention_;
 

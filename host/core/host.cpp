@@ -206,7 +206,13 @@ std::vector<std::string> Host::start(const SessionOptions& session) {
     if (!failure.empty()) problems.push_back(view.key + ": " + failure);
   }
   for (const std::string& p : problems) spdlog::warn("{}", p);
-  if (session.redeliver) redeliver_unfinished();
+  if (hands_back()) {
+    // A cluster's log keeps each plugin's place itself (its consumer
+    // group) and hands back what is owed, left over from before included.
+    journal_->start_delivery(*this);
+  } else if (session.redeliver) {
+    redeliver_unfinished();
+  }
   if (session.announce) {
     announced_ = true;
     emit_host_event("system.startup",
@@ -222,6 +228,9 @@ Host::StopReport Host::stop() {
     emit_host_event("system.shutdown", "{}");
     announced_ = false;
   }
+  // No more reads from a cluster's stream; what was read still finishes
+  // and is acknowledged.
+  if (hands_back()) journal_->stop_delivery();
   const auto runners = dispatcher_->runners();
   // Retries due within the grace still run; later ones stay pending and
   // are delivered again at the next start.

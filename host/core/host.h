@@ -36,6 +36,7 @@
 #include "core/delivery_ledger.h"
 #include "core/durability.h"
 #include "core/emit_guard.h"
+#include "core/event_log.h"
 #include "core/fatal_signals.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_view.h"
@@ -100,6 +101,9 @@ struct HostOptions {
   RetentionPolicy retention;
   std::uint32_t retry_attempts = 3;
   std::chrono::milliseconds retry_backoff{100};
+  // Makes the event log to use instead of the state file's journal (a
+  // cluster's, see core/event_log.h); empty: the state file's.
+  std::function<std::unique_ptr<EventLog>()> event_log;
 };
 
 // An event that passed the catalogue and payload checks (Host::check()),
@@ -150,7 +154,7 @@ struct HostStats {
   std::array<std::uint64_t, 2> emits_refused{};  // plugin emits, by EmitRefusal
 };
 
-class Host : private PluginServices {
+class Host : private PluginServices, private DeliveryPort {
  public:
   explicit Host(HostOptions options);
   ~Host() override;
@@ -242,10 +246,19 @@ class Host : private PluginServices {
   // Waits until the journal holds every event up to `ticket` (an
   // EmitOutcome's). Returns "" or why it could not record them.
   std::string wait_durable(std::uint64_t ticket);
+  // The event's id. In a cluster the stream gives it when the event is
+  // stored, so EmitOutcome::event_id is 0 until wait_durable() returned
+  // "" for its ticket; then this reads it from the log.
+  std::uint64_t assigned_id(const EmitOutcome& outcome);
+  // What a failed wait_durable() means for the emitter: kIo (the state
+  // file failed; the events were delivered, not recorded) or kUnavailable
+  // (a cluster's Redis did not take them; nothing was accepted).
+  ErrorKind journal_failure_kind() const;
 
   // The journal and dead letters, for operators. journal() is null when
-  // the journal is off; it opens the state file's journal on first use.
-  Journal* journal();
+  // the journal is off; it opens the event log (the state file's journal,
+  // or HostOptions::event_log's) on first use.
+  EventLog* journal();
   std::vector<DeadLetter> dead_letters(const std::string& plugin = "") const;
   // Queues again the dead letters with these ids (all of `plugin`'s, or all
   // if both are empty) to their plugins, which must be running; removes
@@ -294,6 +307,14 @@ class Host : private PluginServices {
   // for none).
   EmitOutcome emit_caused(CheckedEvent&& checked, Dispatcher::Overflow overflow,
                           std::uint32_t depth, EventPtr cause);
+  EmitOutcome append_for_cluster(CheckedEvent&& checked, std::uint32_t depth,
+                                 EmitOutcome outcome);
+  // DeliveryPort (core/event_log.h; host_cluster.cpp), for a cluster's log
+  // on its delivery thread.
+  std::vector<Consumer> consumers() override;
+  Delivery deliver(const std::string& key, const EventPtr& event,
+                   std::uint32_t attempt) override;
+  bool hands_back() const { return journal_ && journal_->hands_back(); }
   void on_result(const DeliveryResult& result);
   void on_trip(PluginRunner& runner, const std::string& reason);
   void save_counters(const PluginRunner& runner);
@@ -329,7 +350,7 @@ class Host : private PluginServices {
   void start_cursor_now(const std::string& key);
   EventPtr event_of(const JournalEntry& entry) const;
 
-  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<EventLog> journal_;
   DeliveryLedger ledger_;
   std::unique_ptr<DurabilityService> durability_;  // in a session
   std::unique_ptr<Dispatcher> dispatcher_;

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "core/host.h"
+#include "core/sqlite_event_log.h"
 
 namespace eventhost {
 namespace {
@@ -21,10 +22,12 @@ std::chrono::milliseconds backoff_for(const RunnerConfig& config,
 
 }  // namespace
 
-Journal* Host::journal() {
+EventLog* Host::journal() {
   if (!journal_ && options_.journal) {
-    journal_ =
-        std::make_unique<Journal>(options_.state_path, options_.durability);
+    journal_ = options_.event_log
+                   ? options_.event_log()
+                   : std::make_unique<SqliteEventLog>(
+                         options_.state_path, options_.durability, *state_);
   }
   return journal_.get();
 }
@@ -33,7 +36,7 @@ void Host::open_durability() {
   if (!journal()) return;
   ledger_.start_after(journal_->last_id());
   durability_ = std::make_unique<DurabilityService>(
-      *dispatcher_, *state_, *journal_, ledger_, options_.retention);
+      *dispatcher_, *journal_, ledger_, options_.retention);
 }
 
 EventPtr Host::event_of(const JournalEntry& entry) const {
@@ -43,6 +46,7 @@ EventPtr Host::event_of(const JournalEntry& entry) const {
   event->payload = entry.payload;
   event->emitted_at_us = entry.emitted_at_us;
   event->level = static_cast<LevelSet>(entry.level);
+  event->depth = entry.depth;
   return event;
 }
 
@@ -50,7 +54,7 @@ EventPtr Host::event_of(const JournalEntry& entry) const {
 // event: it is owed nothing from before.
 void Host::start_cursor_now(const std::string& key) {
   if (!journal()) return;
-  state_->save_cursors(
+  journal_->save_cursors(
       {{key, durability_ ? ledger_.highest() : journal_->last_id()}});
 }
 
@@ -99,7 +103,7 @@ void Host::dead_letter_crashed_events() {
     letter.outcome = to_string(Outcome::kCrashed);
     letter.last_error = reason;
     try {
-      state_->add_dead_letter(letter);
+      journal_->add_dead_letter(letter);
     } catch (const Error& e) {
       spdlog::error("could not record {} #{} as a dead letter for {}: {}",
                     call.what, call.event_id, call.plugin, e.what());
@@ -118,7 +122,7 @@ void Host::dead_letter_crashed_events() {
 // except its dead letters: those go again only when the operator retries.
 void Host::redeliver_unfinished() {
   if (!durability_) return;
-  const auto cursors = state_->cursors();
+  const auto cursors = journal_->cursors();
   for (const auto& runner : dispatcher_->runners()) {
     const auto it = cursors.find(runner->key());
     if (it == cursors.end()) {
@@ -126,7 +130,7 @@ void Host::redeliver_unfinished() {
       continue;
     }
     std::unordered_set<std::uint64_t> dead;
-    for (const DeadLetter& d : state_->dead_letters(runner->key())) {
+    for (const DeadLetter& d : journal_->dead_letters(runner->key())) {
       dead.insert(d.event_id);
     }
     JournalQuery query;
@@ -159,6 +163,7 @@ void Host::settle(const DeliveryResult& r) {
   if (!durability_ || !r.event) return;
   if (r.outcome == Outcome::kOk) {
     ledger_.finished(r.plugin_key, r.event_id);
+    if (journal_->hands_back()) journal_->finished(r.plugin_key, r.event_id);
     // A delivery again may be the retry of a dead letter: it is done now.
     if (r.attempt > 1) durability_->resolve(r.plugin_key, r.event_id);
     return;
@@ -185,7 +190,9 @@ std::string Host::wait_durable(std::uint64_t ticket) {
 }
 
 std::vector<DeadLetter> Host::dead_letters(const std::string& plugin) const {
-  return state_->dead_letters(plugin);
+  // Without an open log (a command with no session), the state file's.
+  return journal_ ? journal_->dead_letters(plugin)
+                  : state_->dead_letters(plugin);
 }
 
 namespace {
@@ -212,7 +219,7 @@ std::vector<std::string> Host::retry_dead_letters(
   journal_->flush();  // a letter of a moment ago finds its event
   std::vector<std::string> problems;
   for (const DeadLetter& d :
-       select_letters(state_->dead_letters(plugin), ids)) {
+       select_letters(journal_->dead_letters(plugin), ids)) {
     const auto entry = journal_->get(d.event_id);
     if (!entry) {
       problems.push_back("dead letter " + std::to_string(d.id) + ": event " +
@@ -245,11 +252,14 @@ std::vector<std::string> Host::retry_dead_letters(
 std::size_t Host::drop_dead_letters(const std::vector<std::int64_t>& ids,
                                     const std::string& plugin) {
   std::vector<std::int64_t> chosen;
-  for (const DeadLetter& d :
-       select_letters(state_->dead_letters(plugin), ids)) {
+  for (const DeadLetter& d : select_letters(dead_letters(plugin), ids)) {
     chosen.push_back(d.id);
   }
-  state_->remove_dead_letters(chosen);
+  if (journal_) {
+    journal_->remove_dead_letters(chosen);
+  } else {
+    state_->remove_dead_letters(chosen);
+  }
   return chosen.size();
 }
 

@@ -100,6 +100,9 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
       options_.on_suppressed(outcome.event, checked.level);
     return outcome;
   }
+  if (journal_ && journal_->hands_back()) {
+    return append_for_cluster(std::move(checked), depth, std::move(outcome));
+  }
   auto accepted = std::make_shared<Event>();
   accepted->id = next_event_id();
   accepted->name = std::move(checked.name);
@@ -125,6 +128,35 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
   outcome.dropped = fanout.dropped;
   if (fanout.dropped != 0) dropped_[level_index].fetch_add(fanout.dropped);
   return outcome;
+}
+
+// A cluster's log (core/event_log.h, hands_back()): the event goes to the
+// cluster's stream, which gives its id once stored (assigned_id()), and
+// comes back to the plugins of whichever node reads it; the live stream
+// sees it then too, from the log. Nothing is dispatched here.
+EmitOutcome Host::append_for_cluster(CheckedEvent&& checked,
+                                     std::uint32_t depth, EmitOutcome outcome) {
+  const auto level_index = static_cast<std::size_t>(checked.level);
+  JournalEntry entry;
+  entry.name = std::move(checked.name);
+  entry.payload = std::move(checked.payload);
+  entry.level = static_cast<std::uint32_t>(checked.level);
+  entry.emitted_at_us = now_us();
+  entry.depth = depth;
+  emitted_[level_index].fetch_add(1);
+  outcome.journal_ticket = journal_->append(std::move(entry));
+  return outcome;
+}
+
+std::uint64_t Host::assigned_id(const EmitOutcome& outcome) {
+  if (outcome.event_id != 0 || outcome.suppressed || !journal_) {
+    return outcome.event_id;
+  }
+  return journal_->assigned_id(outcome.journal_ticket);
+}
+
+ErrorKind Host::journal_failure_kind() const {
+  return journal_ ? journal_->failure_kind() : ErrorKind::kIo;
 }
 
 void Host::emit_host_event(const std::string& name,

@@ -15,6 +15,7 @@
 #include "api/api_router.h"
 #include "api/daemon_metrics.h"
 #include "api/delivery_series.h"
+#include "cluster/cluster_event_log.h"
 #include "common/error.h"
 #include "daemon/daemon_paths.h"
 #include "daemon/line_ingress.h"
@@ -109,7 +110,7 @@ void write_daemon_info(const std::filesystem::path& path,
 
 // Reads the live stream's resume from the journal: committed events after
 // `after`, up to `upto`, whose names match the filter.
-auto journal_backfill(Journal& journal) {
+auto journal_backfill(EventLog& journal) {
   return [&journal](std::uint64_t after, std::uint64_t upto,
                     const std::vector<std::string>& filter, std::size_t limit) {
     journal.flush();  // what was published is committed before it is read
@@ -201,6 +202,35 @@ std::string dashboard_link(const std::string& host, std::uint16_t port,
          std::to_string(port) + "/#login=" + code;
 }
 
+// A node of a cluster: the host's event log is the cluster's stream, and
+// the live stream (and the metrics' emitted counts) see every event of the
+// cluster as this node reads it from there, whichever node accepted it.
+std::unique_ptr<cluster::Cluster> join_cluster(
+    const cluster::ClusterOptions& options, HostOptions& host) {
+  auto joined = std::make_unique<cluster::Cluster>(options);
+  joined->check_reachable();
+  spdlog::info("joining the cluster at {} as node {} (prefix {})",
+               options.endpoint.display(), options.node, options.prefix);
+  cluster::Cluster& c = *joined;
+  const std::uint64_t max_bytes = host.retention.max_bytes;
+  auto on_emitted = std::move(host.on_emitted);
+  host.on_emitted = nullptr;  // a cluster's log hands every event back
+  host.event_log = [&c, max_bytes, on_emitted]() -> std::unique_ptr<EventLog> {
+    return std::make_unique<cluster::ClusterEventLog>(
+        c, max_bytes, [on_emitted](const JournalEntry& e) {
+          Event event;
+          event.id = e.id;
+          event.name = e.name;
+          event.payload = e.payload;
+          event.emitted_at_us = e.emitted_at_us;
+          event.level = static_cast<LevelSet>(e.level);
+          event.depth = e.depth;
+          on_emitted(event);
+        });
+  };
+  return joined;
+}
+
 }  // namespace
 
 std::pair<std::string, std::uint16_t> parse_listen_address(
@@ -237,7 +267,11 @@ int run_daemon(const DaemonOptions& options) {
   EventStream stream({options.stream_ring, options.client_queue});
   DaemonMetrics metrics;
   DeliverySeries series;
-  Host host(with_hooks(options.host, stream, metrics, series));
+  std::unique_ptr<cluster::Cluster> cluster;
+  HostOptions host_options =
+      with_hooks(options.host, stream, metrics, series);
+  if (options.cluster) cluster = join_cluster(*options.cluster, host_options);
+  Host host(std::move(host_options));
   ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
   router.set_series(&series);
   SessionPolicy sessions = options.sessions;
@@ -257,7 +291,7 @@ int run_daemon(const DaemonOptions& options) {
   http.heartbeat = options.heartbeat;
   // Opened here, before any client can connect, so resumes reach back past
   // the memory ring, and past a restart, into the durable journal.
-  if (Journal* journal = host.journal())
+  if (EventLog* journal = host.journal())
     http.backfill = journal_backfill(*journal);
   HttpServer server(
       http,

@@ -19,9 +19,11 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "api/session_table.h"
+#include "cluster/cluster.h"
 #include "core/host.h"
 
 namespace eventhost {
@@ -46,6 +48,9 @@ struct DaemonOptions {
   // The dashboard's sessions: idle and absolute expiry (secure_cookie is
   // set from the TLS options).
   SessionPolicy sessions;
+  // Set: join this cluster (`--cluster`; DESIGN.md "A cluster"): events go
+  // to its Redis stream and this node's plugins take their share of it.
+  std::optional<cluster::ClusterOptions> cluster;
 };
 
 // Returns the exit status: 0 after a clean stop, 1 if deliveries were

@@ -325,6 +325,14 @@ Manifest Manifest::parse(std::string_view json_text) {
       r.integer("max_emits_per_second", 1, m.max_emits_per_second);
   m.host_version = read_host_version(r);
   read_isolation(r, &m);
+  const std::string cluster = r.string("cluster", false, "shared");
+  const auto mode = parse_cluster_mode(cluster);
+  if (!mode) {
+    fail("cluster",
+         "must be \"shared\", \"ordered\" or \"every_node\", got \"" + cluster +
+             "\"");
+  }
+  m.cluster = *mode;
   if (const Json* retry = r.find("retry")) {
     const ObjectReader rr(*retry, "retry");
     m.retry_attempts = rr.integer("max_attempts", 1, 0);
@@ -340,6 +348,25 @@ const char* to_string(Isolation i) {
 std::optional<Isolation> parse_isolation(std::string_view text) {
   if (text == "thread") return Isolation::kThread;
   if (text == "process") return Isolation::kProcess;
+  return std::nullopt;
+}
+
+const char* to_string(ClusterMode mode) {
+  switch (mode) {
+    case ClusterMode::kOrdered:
+      return "ordered";
+    case ClusterMode::kEveryNode:
+      return "every_node";
+    case ClusterMode::kShared:
+      break;
+  }
+  return "shared";
+}
+
+std::optional<ClusterMode> parse_cluster_mode(std::string_view text) {
+  if (text == "shared") return ClusterMode::kShared;
+  if (text == "ordered") return ClusterMode::kOrdered;
+  if (text == "every_node") return ClusterMode::kEveryNode;
   return std::nullopt;
 }
 

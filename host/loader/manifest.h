@@ -48,6 +48,15 @@ const char* to_string(Isolation i);
 // "thread" or "process"; nullopt for anything else.
 std::optional<Isolation> parse_isolation(std::string_view text);
 
+// How a plugin shares the work when several nodes run it on one Redis
+// ("cluster"; see DESIGN.md "A cluster"): any node takes any event
+// (shared), one node at a time in stream order (ordered), or every node
+// gets every event (every_node). A single node ignores it.
+enum class ClusterMode : std::uint8_t { kShared, kOrdered, kEveryNode };
+const char* to_string(ClusterMode mode);
+// "shared", "ordered" or "every_node"; nullopt for anything else.
+std::optional<ClusterMode> parse_cluster_mode(std::string_view text);
+
 // What a process-tier plugin promised not to do ("sandbox"), enforced in
 // its worker by seccomp (see host/worker/sandbox.h).
 inline constexpr const char* kSandboxPromises[] = {"no_network", "no_fs_write",
@@ -91,6 +100,7 @@ struct Manifest {
   std::uint32_t retry_backoff_ms = 0;
   // The tier it asks for ("isolation"); the user's choice wins.
   Isolation isolation = Isolation::kThread;
+  ClusterMode cluster = ClusterMode::kShared;  // "cluster"
   std::vector<std::string> sandbox;  // of kSandboxPromises
   WorkerLimitSpec limits;
   // The host versions it runs on ("host_version"); absent = any.

@@ -39,6 +39,9 @@ struct JournalEntry {
   std::string payload;
   std::uint32_t level = 0;  // LevelSet value
   std::int64_t emitted_at_us = 0;
+  // The event's causal depth (dispatch/event.h). Kept by a cluster's log,
+  // where it travels with the event to other nodes; not in the state file.
+  std::uint32_t depth = 0;
 };
 
 struct JournalQuery {

@@ -52,7 +52,7 @@ TEST_CASE("every accepted event is in the journal once it is durable") {
     emitted.push_back(f.host->emit("channel.created", channel_payload(i)));
   }
   REQUIRE(f.host->wait_durable(emitted.back().journal_ticket).empty());
-  Journal& journal = *f.host->journal();
+  EventLog& journal = *f.host->journal();
   JournalQuery all;
   all.limit = 1000;
   const auto entries = journal.list(all);

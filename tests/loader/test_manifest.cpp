@@ -130,6 +130,17 @@ TEST_CASE("a manifest may ask for the process tier, a sandbox and limits") {
   CHECK_FALSE(parse_isolation("Process"));
 }
 
+TEST_CASE("a manifest says how a plugin shares the work in a cluster, "
+          "shared by default") {
+  CHECK(Manifest::parse(R"({"key": "a"})").cluster == ClusterMode::kShared);
+  CHECK(Manifest::parse(R"({"key": "a", "cluster": "ordered"})").cluster ==
+        ClusterMode::kOrdered);
+  CHECK(Manifest::parse(R"({"key": "a", "cluster": "every_node"})").cluster ==
+        ClusterMode::kEveryNode);
+  CHECK(std::string(to_string(ClusterMode::kEveryNode)) == "every_node");
+  CHECK_FALSE(parse_cluster_mode("Shared"));
+}
+
 TEST_CASE("priorities print as the manifest spells them") {
   CHECK(std::string(to_string(Priority::kCritical)) == "critical");
   CHECK(std::string(to_string(Priority::kLow)) == "low");
@@ -203,6 +214,9 @@ TEST_CASE("manifest errors name the offending field") {
            "manifest: max_emits_per_second must be an integer from 1"},
       Case{R"({"key": "a", "isolation": "vm"})",
            "manifest: isolation must be \"thread\" or \"process\", got \"vm\""},
+      Case{R"({"key": "a", "cluster": "all"})",
+           "manifest: cluster must be \"shared\", \"ordered\" or "
+           "\"every_node\", got \"all\""},
       Case{R"({"key": "a", "sandbox": ["no_network", "no_disk"]})",
            "manifest: sandbox[1] \"no_disk\" is not a sandbox promise"},
       Case{R"({"key": "a", "limits": {"memory_mb": -1}})",

@@ -1,0 +1,61 @@
+// The Lua script that appends a batch of events to the cluster's stream in
+// one call, choosing each entry's id itself so that event ids are MS * 1000
+// + SEQ with SEQ below 1000 (cluster/stream_ids.h).
+//
+// KEYS[1] the stream. ARGV[1] MAXLEN (0 = none), ARGV[2] the node, then
+// five per event: name, payload, level, emitted_at_us, depth. Returns the
+// event ids, in order.
+//
+// Redis runs a script alone (no other command in between), so two nodes
+// appending at once still get increasing ids; it reads the time with TIME
+// (allowed: Redis 7 replicates a script's effects, not the script).
+#pragma once
+
+namespace eventhost::cluster {
+
+inline constexpr const char* kAppendScript = R"lua(
+local stream = KEYS[1]
+local maxlen = tonumber(ARGV[1])
+local node = ARGV[2]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ms, seq = 0, -1
+local info = redis.pcall('XINFO', 'STREAM', stream)
+if type(info) == 'table' and info.err == nil then
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then
+      local id = info[i + 1]
+      local dash = string.find(id, '-', 1, true)
+      ms = tonumber(string.sub(id, 1, dash - 1))
+      seq = tonumber(string.sub(id, dash + 1))
+    end
+  end
+end
+local out = {}
+for i = 3, #ARGV, 5 do
+  if now > ms then
+    ms = now
+    seq = 0
+  else
+    seq = seq + 1
+    if seq >= 1000 then
+      ms = ms + 1
+      seq = 0
+    end
+  end
+  local id = string.format('%d-%d', ms, seq)
+  if maxlen > 0 then
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, 'e', ARGV[i],
+               'p', ARGV[i + 1], 'l', ARGV[i + 2], 't', ARGV[i + 3],
+               'd', ARGV[i + 4], 'n', node)
+  else
+    redis.call('XADD', stream, id, 'e', ARGV[i], 'p', ARGV[i + 1],
+               'l', ARGV[i + 2], 't', ARGV[i + 3], 'd', ARGV[i + 4],
+               'n', node)
+  end
+  out[#out + 1] = ms * 1000 + seq
+end
+return out
+)lua";
+
+}  // namespace eventhost::cluster
