@@ -85,6 +85,12 @@ class EventLog {
   // file failed: delivered, not recorded) or kUnavailable (a cluster's
   // Redis did not take the events: nothing was accepted).
   virtual ErrorKind failure_kind() const { return ErrorKind::kIo; }
+  // Why the log cannot store events now ("" = it can), for /readyz; it
+  // clears by itself once storing works again.
+  virtual std::string problem() { return ""; }
+  // A write outside the log (the id block) failed with `error`: problem()
+  // says so until the log's next successful write.
+  virtual void write_failed(const std::string& error) { (void)error; }
 
   virtual std::vector<JournalEntry> list(const JournalQuery& query) = 0;
   virtual std::optional<JournalEntry> get(std::uint64_t id) = 0;

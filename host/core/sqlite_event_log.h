@@ -30,6 +30,10 @@ class SqliteEventLog final : public EventLog {
     return journal_.wait_durable(ticket);
   }
   std::string flush() override { return journal_.flush(); }
+  std::string problem() override { return journal_.problem(); }
+  void write_failed(const std::string& error) override {
+    journal_.write_failed(error);
+  }
 
   std::vector<JournalEntry> list(const JournalQuery& query) override {
     return journal_.list(query);
