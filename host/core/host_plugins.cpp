@@ -95,7 +95,7 @@ std::string Host::load_in_thread(const PluginView& view) {
   } catch (const Error& e) {
     return e.what();
   }
-  PluginServices* services = this;
+  PluginServices* services = gate_.get();
   auto context = std::make_unique<eh_context>(view.key, services);
   context->emit_budget.set_per_second(view.file.manifest->max_emits_per_second);
   const auto settings = settings_for(view);
@@ -148,7 +148,7 @@ std::string Host::load_in_worker(const PluginView& view) {
   spec.has_action = view.file.has_action;
   spec.timeout = std::chrono::milliseconds(m.timeout_ms);
   spec.max_emits_per_second = m.max_emits_per_second;
-  PluginServices* services = this;
+  PluginServices* services = gate_.get();
   auto supervisor = std::make_shared<worker::WorkerPlugin>(
       std::move(spec), std::move(policy), services, dispatcher_.get());
   auto runner = std::make_shared<PluginRunner>(

@@ -1,0 +1,68 @@
+// A plugin call still running when the host stops: the host reports it,
+// leaves it running (it may never return) and can be destroyed at once;
+// what the call does afterwards must not reach the destroyed Host.
+#include <eventhost/plugin.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "host_fixture.h"
+
+using namespace eventhost;
+using namespace eventhost::testing;
+
+namespace {
+
+// Waits (polling) until `file` exists; false after `limit`. Only a broken
+// host or plugin waits that long.
+bool wait_for_file(const fs::path& file,
+                   std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!fs::exists(file)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a call that outlives its host's stop finds the host gone: its emit is "
+    "refused and nothing reaches the destroyed host") {
+  Sandbox box;
+  box.add_test_plugin("blocker.so");
+  const fs::path entered = box.file("entered"), release = box.file("release"),
+                 result = box.file("emit-result");
+  HostOptions options = host_options(box, nullptr);
+  options.shutdown_grace = std::chrono::milliseconds(50);
+  // Heap-allocated and freed below, as a front end's local Host is
+  // destroyed right after stop().
+  auto host = std::make_unique<Host>(options);
+  host->configure("blocker", {{"entered_file", entered.string()},
+                              {"release_file", release.string()},
+                              {"emit_result_file", result.string()}});
+  host->enable("blocker");
+  REQUIRE(host->start(false).empty());
+  REQUIRE(host->emit("channel.created", channel_payload(1)).queued == 1);
+  REQUIRE(wait_for_file(entered));
+
+  const Host::StopReport report = host->stop();
+  CHECK_FALSE(report.clean);
+  CHECK(report.busy == std::vector<std::string>{"blocker"});
+  host.reset();
+
+  // Released, the call emits channel.updated and writes down the answer.
+  std::ofstream(release).put('\n');
+  REQUIRE(wait_for_file(result));
+  CHECK(read_text(result) == std::to_string(EH_ERR_REFUSED) + "\n");
+}
