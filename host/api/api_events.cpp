@@ -106,25 +106,6 @@ std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {
          "],\"suppressed\":" + std::to_string(suppressed) + "}\n";
 }
 
-// Non-blank lines with their 1-based line numbers, as views of `body`.
-std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
-    std::string_view body) {
-  std::vector<std::pair<std::size_t, std::string_view>> lines;
-  std::size_t pos = 0, number = 0;
-  while (pos < body.size()) {
-    std::size_t end = body.find('\n', pos);
-    if (end == std::string_view::npos) end = body.size();
-    ++number;
-    std::string_view line = body.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") != std::string_view::npos) {
-      lines.emplace_back(number, line);
-    }
-    pos = end + 1;
-  }
-  return lines;
-}
-
 // The answer when the journal could not record what was emitted: the
 // emitter must not take it as accepted, and may send it again.
 std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
