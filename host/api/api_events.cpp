@@ -59,7 +59,8 @@ void append_string(std::string& out, const std::string& text) {
     out += text;
     out += '"';
   } else {
-    out += nlohmann::json(text).dump();
+    out += nlohmann::json(text).dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace);
   }
 }
 
