@@ -252,7 +252,9 @@ class Host {
   // saved. Safe to call twice. A plugin still in a call after the grace
   // is left running (not joined) and kept loaded until the process exits;
   // whatever it does once stop() has returned (return, emit) no longer
-  // reaches this Host, so the Host may be destroyed at once.
+  // reaches this Host, so the Host may be destroyed at once. It waits for
+  // hooks running on other threads (observer, on_emitted, ...): call it
+  // holding no lock they take.
   StopReport stop();
 
   HostStats stats() const;

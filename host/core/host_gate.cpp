@@ -22,13 +22,26 @@ spdlog::level::level_enum to_spdlog(std::uint32_t severity) {
 
 }  // namespace
 
+bool HostGate::enter() {
+  std::lock_guard lock(mutex_);
+  if (closed_) return false;
+  ++passing_;
+  return true;
+}
+
+void HostGate::leave() {
+  std::lock_guard lock(mutex_);
+  if (--passing_ == 0) left_.notify_all();
+}
+
 void HostGate::close() {
   std::unique_lock lock(mutex_);
   closed_ = true;
+  left_.wait(lock, [this] { return passing_ == 0; });
 }
 
 bool HostGate::closed() const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return closed_;
 }
 

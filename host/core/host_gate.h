@@ -25,9 +25,11 @@
 // Errors: none of its own; pass() propagates what `f` throws.
 #pragma once
 
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <shared_mutex>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,21 +49,22 @@ class HostGate final : public PluginServices {
   HostGate& operator=(const HostGate&) = delete;
 
   // Runs `f` unless the gate is closed; returns whether it ran. close()
-  // waits until `f` has returned.
+  // waits until `f` has returned. No lock is held while `f` runs.
   template <class F>
   bool pass(F&& f) {
-    if (inside_ == this) {  // nested: this thread holds the gate already
+    if (inside_ == this) {  // nested: this thread is inside the gate already
       f();
       return true;
     }
-    std::shared_lock lock(mutex_);
-    if (closed_) return false;
+    if (!enter()) return false;
     const Inside inside(this);
     f();
     return true;
   }
 
-  // Waits for the calls inside the gate to leave and lets no more in.
+  // Waits for the calls inside the gate to leave and lets no more in. The
+  // caller must hold no lock that such a call may take (the Host's hooks:
+  // observer, on_emitted, ...).
   void close();
   bool closed() const;
 
@@ -71,23 +74,34 @@ class HostGate final : public PluginServices {
                            std::string_view payload) override;
 
  private:
-  // Marks this thread as inside `gate` for the scope (restored after, so
-  // gates of two hosts may nest).
+  bool enter();
+  void leave();
+
+  // This thread is inside `gate` for the scope: marked (so gates of two
+  // hosts may nest) and counted (so close() can wait for it).
   class Inside {
    public:
-    explicit Inside(const HostGate* gate) : outer_(inside_) { inside_ = gate; }
-    ~Inside() { inside_ = outer_; }
+    explicit Inside(HostGate* gate) : gate_(gate), outer_(inside_) {
+      inside_ = gate;
+    }
+    ~Inside() {
+      inside_ = outer_;
+      gate_->leave();
+    }
     Inside(const Inside&) = delete;
     Inside& operator=(const Inside&) = delete;
 
    private:
-    const HostGate* outer_;
+    HostGate* const gate_;
+    const HostGate* const outer_;
   };
   static inline thread_local const HostGate* inside_ = nullptr;
 
   const EmitFn emit_;
-  mutable std::shared_mutex mutex_;
-  bool closed_ = false;  // GUARDED_BY(mutex_)
+  mutable std::mutex mutex_;
+  std::condition_variable left_;
+  bool closed_ = false;      // GUARDED_BY(mutex_)
+  std::size_t passing_ = 0;  // calls inside; GUARDED_BY(mutex_)
 };
 
 }  // namespace eventhost
