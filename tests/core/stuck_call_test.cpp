@@ -2,6 +2,8 @@
 // leaves it running (it may never return) and can be destroyed at once;
 // what the call does afterwards must not reach the destroyed Host.
 #include <eventhost/plugin.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -34,13 +36,21 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
-}  // namespace
+// The scenario runs in a child process that ends with _exit(), as the
+// front ends end a process whose stop() left a call running (the CLI's
+// session, the daemon): the call is never joined, so nothing orders it
+// before the static destructors of a normal exit, and ThreadSanitizer
+// rightly reports that. The child's status says how far it got.
+enum Step : int {
+  kPassed = 0,
+  kNotEntered = 10,
+  kStoppedCleanly,
+  kNotReportedBusy,
+  kNoResult,
+  kNotRefused,
+};
 
-TEST_CASE(
-    "a call that outlives its host's stop finds the host gone: its emit is "
-    "refused and nothing reaches the destroyed host") {
-  Sandbox box;
-  box.add_test_plugin("blocker.so");
+int run_stuck_call(const Sandbox& box) {
   const fs::path entered = box.file("entered"), release = box.file("release"),
                  result = box.file("emit-result");
   HostOptions options = host_options(box, nullptr);
@@ -52,17 +62,50 @@ TEST_CASE(
                               {"release_file", release.string()},
                               {"emit_result_file", result.string()}});
   host->enable("blocker");
-  REQUIRE(host->start(false).empty());
-  REQUIRE(host->emit("channel.created", channel_payload(1)).queued == 1);
-  REQUIRE(wait_for_file(entered));
-
+  if (!host->start(false).empty() ||
+      host->emit("channel.created", channel_payload(1)).queued != 1 ||
+      !wait_for_file(entered)) {
+    return kNotEntered;
+  }
   const Host::StopReport report = host->stop();
-  CHECK_FALSE(report.clean);
-  CHECK(report.busy == std::vector<std::string>{"blocker"});
+  if (report.clean) return kStoppedCleanly;
+  if (report.busy != std::vector<std::string>{"blocker"}) {
+    return kNotReportedBusy;
+  }
   host.reset();
 
   // Released, the call emits channel.updated and writes down the answer.
   std::ofstream(release).put('\n');
-  REQUIRE(wait_for_file(result));
-  CHECK(read_text(result) == std::to_string(EH_ERR_REFUSED) + "\n");
+  if (!wait_for_file(result)) return kNoResult;
+  if (read_text(result) != std::to_string(EH_ERR_REFUSED) + "\n") {
+    return kNotRefused;
+  }
+  return kPassed;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a call that outlives its host's stop finds the host gone: its emit is "
+    "refused and nothing reaches the destroyed host") {
+  Sandbox box;
+  box.add_test_plugin("blocker.so");
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int status = 1;
+    try {
+      status = run_stuck_call(box);
+    } catch (...) {
+    }
+    ::_exit(status);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  INFO("child status " << status << " (exit " << WEXITSTATUS(status)
+                       << ", signal "
+                       << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                       << "; see enum Step)");
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == kPassed);
 }
