@@ -36,7 +36,9 @@ eventhost::HttpServer& server() {
     options.body_limit = 64 << 10;
     options.heartbeat = std::chrono::milliseconds(50);
     options.idle_timeout = std::chrono::milliseconds(1000);
-    // Never destroyed: it is stopped by the process exiting.
+    // Never destroyed; stopped at exit before the world it serves goes
+    // (an atexit handler registered after the world was made runs before
+    // the world's destructor).
     auto* s = new eventhost::HttpServer(
         options,
         [&world](const eventhost::HttpRequest& r) {
@@ -44,6 +46,7 @@ eventhost::HttpServer& server() {
         },
         world.stream);
     s->start();
+    std::atexit([] { server().stop(); });
     return s;
   }();
   return *instance;
