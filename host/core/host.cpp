@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "common/error.h"
 #include "common/keep_until_exit.h"
@@ -15,6 +16,20 @@
 
 namespace eventhost {
 namespace {
+
+// Whether `runner` is (or becomes, by `deadline`) out of every plugin call.
+// With no work outstanding a runner may still hold its running slot for a
+// moment: the process tier's supervisor reports each event's outcome
+// before it ends the batch.
+// That is not a stuck call, and must not keep the plugin loaded.
+bool settles(const PluginRunner& runner,
+             std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (runner.idle()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 // Names, sizes and modification times of the folder's entries: when this
 // is unchanged, so is what a scan would find.
@@ -240,9 +255,15 @@ Host::StopReport Host::stop() {
                    deadline - std::chrono::steady_clock::now())));
   flush_drop_log();
   emit_guard_.flush_log();
+  // After a clean drain no call is left, so a runner still settling gets a
+  // moment even if the grace is spent.
+  const auto settle_by =
+      report.clean ? std::max(deadline, std::chrono::steady_clock::now() +
+                                            std::chrono::milliseconds(500))
+                   : deadline;
   for (const auto& runner : runners) {
     save_counters(*runner);
-    if (!runner->idle()) {
+    if (!settles(*runner, settle_by)) {
       report.busy.push_back(runner->key());
       spdlog::error(
           "plugin {} did not finish its call within {} ms; "
