@@ -59,7 +59,8 @@ void append_string(std::string& out, const std::string& text) {
     out += text;
     out += '"';
   } else {
-    out += nlohmann::json(text).dump();
+    out += nlohmann::json(text).dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace);
   }
 }
 
@@ -114,25 +115,6 @@ std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {
   return "{\"accepted\":" + std::to_string(outcomes.size()) + ",\"ids\":[" +
          ids + "],\"results\":[" + results +
          "],\"suppressed\":" + std::to_string(suppressed) + "}\n";
-}
-
-// Non-blank lines with their 1-based line numbers, as views of `body`.
-std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
-    std::string_view body) {
-  std::vector<std::pair<std::size_t, std::string_view>> lines;
-  std::size_t pos = 0, number = 0;
-  while (pos < body.size()) {
-    std::size_t end = body.find('\n', pos);
-    if (end == std::string_view::npos) end = body.size();
-    ++number;
-    std::string_view line = body.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") != std::string_view::npos) {
-      lines.emplace_back(number, line);
-    }
-    pos = end + 1;
-  }
-  return lines;
 }
 
 // The answer when the journal could not record what was emitted: the

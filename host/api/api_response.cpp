@@ -55,7 +55,12 @@ ErrorKind error_kind_from_name(const std::string& name) {
 HttpResponse json_response(unsigned status, const nlohmann::json& body) {
   HttpResponse res;
   res.status = status;
-  res.body = body.dump() + "\n";
+  // Strings here may hold bytes from the request (a path, a name) that
+  // are not UTF-8: they are answered with U+FFFD in their place, never with
+  // the exception nlohmann throws for them by default.
+  res.body =
+      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "\n";
   return res;
 }
 

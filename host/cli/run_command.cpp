@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "cli/command.h"
+#include "cli/config_file.h"
 #include "cli/exit_codes.h"
 #include "cluster/cluster_keys.h"
 #include "cluster/redis_url.h"
@@ -100,29 +101,15 @@ bool in_environment(const char* env) {
 }
 
 // The config file as key -> text; unknown keys are an error naming them.
-std::map<std::string, std::string> read_config(const std::string& path) {
+std::map<std::string, std::string> read_config_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error(ErrorKind::kIo, "cannot read config file " + path);
-  po::options_description keys;
-  for (const Setting& s : kSettings) {
-    keys.add_options()(s.name, po::value<std::string>());
-  }
-  for (const Setting& s : kGlobalSettings) {
-    keys.add_options()(s.name, po::value<std::string>());
-  }
-  keys.add_options()("stdin", po::value<std::string>());
-  keys.add_options()("insecure-listen", po::value<std::string>());
-  po::variables_map vm;
-  try {
-    po::store(po::parse_config_file(in, keys), vm);
-  } catch (const po::error& e) {
-    throw Error(ErrorKind::kUsage, "config file " + path + ": " + e.what() +
-                                       " (keys are the long option names of "
-                                       "`eventhost run --help`)");
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& [key, value] : vm) out[key] = value.as<std::string>();
-  return out;
+  std::vector<std::string> keys;
+  for (const Setting& s : kSettings) keys.emplace_back(s.name);
+  for (const Setting& s : kGlobalSettings) keys.emplace_back(s.name);
+  keys.emplace_back("stdin");
+  keys.emplace_back("insecure-listen");
+  return cli::read_config(in, path, keys);
 }
 
 class Settings {
@@ -132,7 +119,7 @@ class Settings {
     const std::string path = inv.vm.count("config")
                                  ? inv.vm["config"].as<std::string>()
                                  : (env ? env : "");
-    if (!path.empty()) file_ = read_config(path);
+    if (!path.empty()) file_ = read_config_file(path);
   }
 
   // Command line, else environment, else config file, else fallback.

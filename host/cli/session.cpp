@@ -65,7 +65,9 @@ void stop_session(Host& host, int status_if_stuck) {
               "without waiting for them");
   std::cout.flush();
   std::cerr.flush();
-  spdlog::shutdown();
+  // Flush rather than spdlog::shutdown(), which drops the default logger a
+  // stuck plugin's late log line would then dereference.
+  spdlog::default_logger_raw()->flush();
   // The stuck threads cannot be joined and are running plugin code: skip
   // the static destructors and exit handlers they could race with.
   std::_Exit(status_if_stuck);

@@ -126,4 +126,22 @@ std::pair<std::string, std::string> parse_event_document(
   return explain_refusal(text);
 }
 
+std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
+    std::string_view body) {
+  std::vector<std::pair<std::size_t, std::string_view>> lines;
+  std::size_t pos = 0, number = 0;
+  while (pos < body.size()) {
+    std::size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    ++number;
+    std::string_view line = body.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) {
+      lines.emplace_back(number, line);
+    }
+    pos = end + 1;
+  }
+  return lines;
+}
+
 }  // namespace eventhost

@@ -13,10 +13,17 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace eventhost {
 
 // The event name and the payload as JSON text ("{}" if absent).
 std::pair<std::string, std::string> parse_event_document(std::string_view text);
+
+// An NDJSON batch (a request body) cut into its lines: each non-blank line
+// (spaces and tabs only are blank) with its 1-based number, as a view of
+// `body` without its '\n' or a '\r' before it. Never throws.
+std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(
+    std::string_view body);
 
 }  // namespace eventhost

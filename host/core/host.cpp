@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "common/error.h"
+#include "common/keep_until_exit.h"
 #include "core/flight_recorder.h"
 #include "core/plugin_check.h"
 #include "eventhost/version.h"
@@ -15,11 +17,18 @@
 namespace eventhost {
 namespace {
 
-// A plugin still inside a call when the host stops must stay mapped: its
-// thread is executing the library's code. It is kept until the process ends.
-void keep_loaded_until_exit(std::shared_ptr<PluginRunner> runner) {
-  static auto* kept = new std::vector<std::shared_ptr<PluginRunner>>();
-  kept->push_back(std::move(runner));
+// Whether `runner` is (or becomes, by `deadline`) out of every plugin call.
+// With no work outstanding a runner may still hold its running slot for a
+// moment: the process tier's supervisor reports each event's outcome
+// before it ends the batch.
+// That is not a stuck call, and must not keep the plugin loaded.
+bool settles(const PluginRunner& runner,
+             std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (runner.idle()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 // Names, sizes and modification times of the folder's entries: when this
@@ -173,10 +182,18 @@ std::vector<std::string> Host::start(const SessionOptions& session) {
   Dispatcher::Options opts;
   opts.threads = options_.threads;
   opts.breaker_threshold = options_.breaker_threshold;
+  gate_ = std::make_shared<HostGate>([this](const EmitSource& source,
+                                            std::string_view event,
+                                            std::string_view payload) {
+    return plugin_emit(source, event, payload);
+  });
   Dispatcher::Callbacks callbacks;
-  callbacks.on_result = [this](const DeliveryResult& r) { on_result(r); };
-  callbacks.on_trip = [this](PluginRunner& r, const std::string& why) {
-    on_trip(r, why);
+  callbacks.on_result = [this, gate = gate_](const DeliveryResult& r) {
+    gate->pass([&] { on_result(r); });
+  };
+  callbacks.on_trip = [this, gate = gate_](PluginRunner& r,
+                                           const std::string& why) {
+    gate->pass([&] { on_trip(r, why); });
   };
   callbacks.on_overrun = [](const PluginRunner& r, const Overrun& o) {
     spdlog::warn(
@@ -184,8 +201,11 @@ std::vector<std::string> Host::start(const SessionOptions& session) {
         r.key(), o.event_name, o.event_id, o.elapsed.count(),
         r.config().timeout.count());
   };
-  callbacks.on_queued = [this](const PluginRunner& r, const Event& e) {
-    if (durability_) ledger_.queued(r.key(), e.id);
+  callbacks.on_queued = [this, gate = gate_](const PluginRunner& r,
+                                             const Event& e) {
+    gate->pass([&] {
+      if (durability_) ledger_.queued(r.key(), e.id);
+    });
   };
   dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
   open_durability();
@@ -245,26 +265,34 @@ Host::StopReport Host::stop() {
   flush_drop_log();
   emit_guard_.flush_log();
   type_mismatch_log_.flush();
+  // After a clean drain no call is left, so a runner still settling gets a
+  // moment even if the grace is spent.
+  const auto settle_by =
+      report.clean ? std::max(deadline, std::chrono::steady_clock::now() +
+                                            std::chrono::milliseconds(500))
+                   : deadline;
   for (const auto& runner : runners) {
     save_counters(*runner);
-    if (!runner->idle()) {
+    if (!settles(*runner, settle_by)) {
       report.busy.push_back(runner->key());
       spdlog::error(
           "plugin {} did not finish its call within {} ms; "
           "leaving it loaded so the host can exit",
           runner->key(), options_.shutdown_grace.count());
-      keep_loaded_until_exit(runner);
+      // Its thread is executing the library's code: it stays mapped.
+      keep_until_exit(runner);
       continue;
     }
     unload(runner);
   }
+  // From here on a call still running reaches nothing of this Host: its
+  // outcome is dropped, its emits refused (see core/host_gate.h).
+  gate_->close();
   if (journal_) report.journal_error = journal_->flush();
   if (!report.clean) {
-    // A stuck call may still return and report, or emit: keep what it
-    // would touch alive until the process exits.
-    (void)dispatcher_.release();
-    (void)durability_.release();
-    (void)journal_.release();
+    // The pool threads left in calls return into the dispatcher (and
+    // through its callbacks into the closed gate): it stays too.
+    keep_until_exit(std::shared_ptr<Dispatcher>(std::move(dispatcher_)));
   }
   durability_.reset();
   dispatcher_.reset();
@@ -273,6 +301,8 @@ Host::StopReport Host::stop() {
   if (recorder_ && report.clean) recorder_->mark_clean();
   signal_watch_.reset();
   recorder_.reset();
+  // gate_ (closed) stays until the next start() or the Host's end: the
+  // runners just unloaded may still hold it as their services.
   return report;
 }
 

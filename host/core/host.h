@@ -10,8 +10,9 @@
 // stop(). Management calls (enable, disable, configure) work in both modes
 // and, in a session, take effect at once.
 //
-// Thread-safety: emit(), stats() and the PluginServices methods may be
-// called from any thread once started. The other methods are for one
+// Thread-safety: emit() and stats() may be called from any thread once
+// started; plugins reach the host services (eh_host_api) from their calls
+// through a HostGate (core/host_gate.h). The other methods are for one
 // controlling thread.
 // Errors: throws eventhost::Error; kNotFound for unknown plugins, events
 // or actions (the message names the nearest known one), kInvalidInput for
@@ -39,6 +40,7 @@
 #include "core/event_log.h"
 #include "core/fatal_signals.h"
 #include "core/flight_recorder.h"
+#include "core/host_gate.h"
 #include "core/plugin_view.h"
 #include "core/type_mismatch_log.h"
 #include "dispatch/delivery.h"
@@ -154,7 +156,7 @@ struct HostStats {
   std::array<std::uint64_t, 2> emits_refused{};  // plugin emits, by EmitRefusal
 };
 
-class Host : private PluginServices, private DeliveryPort {
+class Host : private DeliveryPort {
  public:
   explicit Host(HostOptions options);
   ~Host() override;
@@ -279,7 +281,12 @@ class Host : private PluginServices, private DeliveryPort {
     std::string journal_error;      // events the journal failed to record
   };
   // Ends the session: system.shutdown, drain, shutdown hooks, counters
-  // saved. Safe to call twice.
+  // saved. Safe to call twice. A plugin still in a call after the grace
+  // is left running (not joined) and kept loaded until the process exits;
+  // whatever it does once stop() has returned (return, emit) no longer
+  // reaches this Host, so the Host may be destroyed at once. It waits for
+  // hooks running on other threads (observer, on_emitted, ...): call it
+  // holding no lock they take.
   StopReport stop();
 
   HostStats stats() const;
@@ -320,10 +327,9 @@ class Host : private PluginServices, private DeliveryPort {
   void save_counters(const PluginRunner& runner);
   std::uint64_t next_event_id();
 
-  void plugin_log(const std::string& key, std::uint32_t severity,
-                  std::string_view message) override;
+  // What a plugin's eh_host_api emit does, reached through gate_.
   std::int32_t plugin_emit(const EmitSource& source, std::string_view event,
-                           std::string_view payload) override;
+                           std::string_view payload);
 
   HostOptions options_;
   EmitGuard emit_guard_{options_.max_emit_depth};
@@ -353,6 +359,10 @@ class Host : private PluginServices, private DeliveryPort {
   std::unique_ptr<EventLog> journal_;
   DeliveryLedger ledger_;
   std::unique_ptr<DurabilityService> durability_;  // in a session
+  // In a session. Everything a thread the Host does not own calls (the
+  // dispatcher's callbacks, the plugins' host services) passes gate_,
+  // which stop() closes before it lets go of what they reach.
+  std::shared_ptr<HostGate> gate_;
   std::unique_ptr<Dispatcher> dispatcher_;
   bool announced_ = false;
   std::optional<std::string> unclean_previous_run_;

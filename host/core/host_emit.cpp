@@ -16,19 +16,6 @@ std::int64_t now_us() {
       .count();
 }
 
-spdlog::level::level_enum to_spdlog(std::uint32_t severity) {
-  switch (severity) {
-    case EH_LOG_DEBUG:
-      return spdlog::level::debug;
-    case EH_LOG_WARN:
-      return spdlog::level::warn;
-    case EH_LOG_ERROR:
-      return spdlog::level::err;
-    default:
-      return spdlog::level::info;
-  }
-}
-
 // Ids are reserved from the state in blocks so that emitting does not write
 // the database per event; unused ids of a block are skipped, never reused.
 // Blocks start small, so a one-event CLI run leaves no big gap, and grow
@@ -190,13 +177,9 @@ std::uint64_t Host::next_event_id() {
   return next_id_++;
 }
 
-void Host::plugin_log(const std::string& key, std::uint32_t severity,
-                      std::string_view message) {
-  spdlog::log(to_spdlog(severity), "[{}] {}", key, message);
-}
-
-// A plugin's emit: refused past the depth limit or the plugin's budget
-// (EmitGuard), else emitted as one caused by the event it is handling.
+// A plugin's emit (through gate_): refused past the depth limit or the
+// plugin's budget (EmitGuard), else emitted as one caused by the event it
+// is handling.
 std::int32_t Host::plugin_emit(const EmitSource& source, std::string_view event,
                                std::string_view payload) {
   const std::uint32_t depth = EmitGuard::depth_of(source);

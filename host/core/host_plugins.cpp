@@ -95,7 +95,7 @@ std::string Host::load_in_thread(const PluginView& view) {
   } catch (const Error& e) {
     return e.what();
   }
-  PluginServices* services = this;
+  PluginServices* services = gate_.get();
   auto context = std::make_unique<eh_context>(view.key, services);
   context->emit_budget.set_per_second(view.file.manifest->max_emits_per_second);
   const auto settings = settings_for(view);
@@ -132,6 +132,13 @@ std::string Host::load_in_worker(const PluginView& view) {
            "EVENTHOST_WORKER to its path";
   }
   policy.limits.memory_bytes = std::uint64_t{m.limits.memory_mb} << 20;
+#ifdef EH_SANITIZER_BUILD
+  // ASan and TSan reserve terabytes of address space for their shadow
+  // memory: under any RLIMIT_AS a plugin could live with, an instrumented
+  // worker cannot even start. Sanitizer builds (for tests only) run their
+  // workers without it.
+  policy.limits.memory_bytes = 0;
+#endif
   policy.limits.cpu_seconds = m.limits.cpu_seconds;
   policy.limits.open_files = m.limits.open_files;
   for (const std::string& promise : m.sandbox) {
@@ -149,7 +156,7 @@ std::string Host::load_in_worker(const PluginView& view) {
   spec.has_action = view.file.has_action;
   spec.timeout = std::chrono::milliseconds(m.timeout_ms);
   spec.max_emits_per_second = m.max_emits_per_second;
-  PluginServices* services = this;
+  PluginServices* services = gate_.get();
   auto supervisor = std::make_shared<worker::WorkerPlugin>(
       std::move(spec), std::move(policy), services, dispatcher_.get());
   auto runner = std::make_shared<PluginRunner>(

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -368,7 +370,13 @@ int run_daemon(const DaemonOptions& options) {
   if (!report.clean) {
     spdlog::error("stopped with deliveries still running in: {}",
                   fmt::join(report.busy, ", "));
-    return 1;
+    // The threads left in plugin calls cannot be joined and may still log
+    // or return: skip the static destructors (spdlog's among them) they
+    // would race with. Flush rather than spdlog::shutdown(), which drops
+    // the default logger a late plugin log line would then dereference.
+    spdlog::default_logger_raw()->flush();
+    std::fflush(nullptr);
+    std::_Exit(1);
   }
   spdlog::info("stopped cleanly");
   return 0;

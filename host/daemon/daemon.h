@@ -53,8 +53,9 @@ struct DaemonOptions {
   std::optional<cluster::ClusterOptions> cluster;
 };
 
-// Returns the exit status: 0 after a clean stop, 1 if deliveries were
-// still running when the grace period ended.
+// Returns 0 after a clean stop. If deliveries were still running when the
+// grace period ended, it ends the process with status 1 (std::_Exit: the
+// threads left in plugin calls must not race the static destructors).
 int run_daemon(const DaemonOptions& options);
 
 // Splits "127.0.0.1:8080" or "[::1]:8080" into host and port; throws

@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/keep_until_exit.h"
+
 namespace eventhost {
 
 struct Dispatcher::Pool {
@@ -409,9 +411,10 @@ bool Dispatcher::shutdown(std::chrono::milliseconds grace) {
   watchdog_.join();
   if (!idle) {
     // Joining would wait forever on a hung plugin call. Leave the threads
-    // to die with the process rather than hang it.
+    // to die with the process rather than hang it; the pool they run in
+    // is never destroyed (its destructor would join them).
     pool_->pool.stop();
-    (void)pool_.release();
+    keep_until_exit(std::shared_ptr<Pool>(std::move(pool_)));
     return false;
   }
   pool_->pool.join();

@@ -1,5 +1,7 @@
 #include "http/http_message.h"
 
+#include <charconv>
+
 namespace eventhost {
 namespace {
 
@@ -45,6 +47,21 @@ std::string HttpRequest::query(const std::string& name) const {
     pos = end + 1;
   }
   return "";
+}
+
+std::optional<std::uint64_t> HttpRequest::last_event_id() const {
+  std::string text = header("last-event-id");
+  if (text.empty()) text = query("last_event_id");
+  // Digits only: from_chars (unlike stoull) takes no sign, space or "0x",
+  // so "-1" cannot wrap around to the largest id.
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  std::uint64_t id = 0;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc() || end != text.data() + text.size())
+    return std::nullopt;
+  return id;
 }
 
 }  // namespace eventhost

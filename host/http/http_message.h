@@ -5,7 +5,9 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace eventhost {
@@ -29,6 +31,11 @@ struct HttpRequest {
   std::string path() const { return target.substr(0, target.find('?')); }
   // The decoded value of query parameter `name`, or "" if absent.
   std::string query(const std::string& name) const;
+  // Where a live-stream client resumes: the id in its Last-Event-ID
+  // header, else in the last_event_id query parameter. nullopt when
+  // neither holds a decimal event id (digits only, at most 2^64 - 1): such
+  // a client is not resuming one of our ids and starts from now.
+  std::optional<std::uint64_t> last_event_id() const;
 };
 
 struct HttpResponse {

@@ -35,17 +35,6 @@ inline std::vector<std::string> split_patterns(const std::string& text) {
   return out;
 }
 
-inline std::optional<std::uint64_t> resume_point(const HttpRequest& req) {
-  std::string text = req.header("last-event-id");
-  if (text.empty()) text = req.query("last_event_id");
-  if (text.empty()) return std::nullopt;
-  try {
-    return std::stoull(text);
-  } catch (const std::exception&) {
-    return std::nullopt;  // not one of our ids: start from now
-  }
-}
-
 inline std::string sse_event(const std::string& type, const std::string& data) {
   return "event: " + type + "\ndata: " + data + "\n\n";
 }
@@ -69,7 +58,7 @@ class SseSession : public Connection,
   void start(const HttpRequest& req) {
     std::weak_ptr<SseSession> weak = this->shared_from_this();
     auto poster = server_.poster;
-    const auto resume = resume_point(req);
+    const auto resume = req.last_event_id();
     subscriber_ = server_.stream.subscribe(split_patterns(req.query("events")),
                                            resume, [poster, weak] {
                                              poster->post([weak] {

@@ -236,3 +236,17 @@ int main(int argc, char** argv) {
     return 4;
   }
 }
+
+#ifdef EH_SANITIZER_BUILD
+// A plugin that crashes must kill its worker with that signal, as in a
+// plain build: the supervisor tells a crash by it. The sanitizer would
+// catch the signal instead and exit with a report and status 1. A genuine
+// memory error in the worker's own code is still reported (that is
+// instrumentation, not a signal).
+extern "C" const char* __asan_default_options() {
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0";
+}
+extern "C" const char* __tsan_default_options() {
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0";
+}
+#endif

@@ -1,6 +1,7 @@
 // The eventhost command line itself: help, version, usage errors, and where
 // the global options may come from.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "cli_sandbox.h"
 
@@ -112,4 +113,23 @@ TEST_CASE("an invalid --log-level is a usage error") {
   const CliRun run = sandbox.run({"plugins", "list", "--log-level", "loud"});
   CHECK(run.status == 2);
   CHECK_THAT(run.err, Catch::Contains("trace, debug, info, warn, error, off"));
+}
+
+TEST_CASE(
+    "a config file with an unknown key is a usage error naming the key, "
+    "even a key that looks like a message placeholder") {
+  CliSandbox sandbox;
+  const auto config = sandbox.root() / "eventhost.conf";
+  SECTION("an ordinary unknown key") {
+    std::ofstream(config) << "max-bodi = 50\n";
+    const CliRun run = sandbox.run({"run", "--config", config.string()});
+    CHECK(run.status == 2);
+    CHECK_THAT(run.err, Catch::Contains("unknown key 'max-bodi'"));
+  }
+  SECTION("a key holding %canonical_option% (Boost's message looped on it)") {
+    std::ofstream(config) << "%canonical_option% = 50\n";
+    const CliRun run = sandbox.run({"run", "--config", config.string()});
+    CHECK(run.status == 2);
+    CHECK_THAT(run.err, Catch::Contains("'%canonical_option%'"));
+  }
 }

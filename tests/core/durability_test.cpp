@@ -124,21 +124,27 @@ TEST_CASE(
 TEST_CASE(
     "what a full queue refuses becomes a dead letter, never lost silently") {
   Sandbox box;
-  box.add_test_plugin("slow.so");
+  box.add_test_plugin("blocker.so");
   HostOptions options = host_options(box, nullptr, 0);
   options.threads = 1;
   Host host(options);
-  host.configure("slow", {{"sleep_ms", "1"}});
-  host.enable("slow");
+  // The first call waits until released, so the queue (16) stays full
+  // however slowly this thread emits.
+  const fs::path release = box.file("release");
+  host.configure("blocker", {{"release_file", release.string()}});
+  host.enable("blocker");
   REQUIRE(host.start(false).empty());
   std::size_t dropped = 0;
-  for (int i = 0; i < 1100; ++i) {  // slow's queue holds 1024
+  for (int i = 0; i < 40; ++i) {
     dropped += host.emit("channel.created", channel_payload(i)).dropped;
   }
   REQUIRE(dropped > 0);
-  host.stop();
+  CHECK(dropped >= 40 - 16 - 1);  // all but the queue and the running call
+  std::ofstream(release).put('\n');
+  REQUIRE(host.wait_idle(kIdleTimeout));
+  CHECK(host.stop().clean);
   std::size_t dropped_letters = 0;
-  for (const DeadLetter& d : host.dead_letters("slow")) {
+  for (const DeadLetter& d : host.dead_letters("blocker")) {
     if (d.outcome == "dropped") ++dropped_letters;
   }
   CHECK(dropped_letters >= dropped);

@@ -8,11 +8,14 @@
 # folder, enable them, emit, and see their log lines. Everything happens in
 # a temp folder that is removed at the end.
 #
-# usage: install_scaffold_e2e.sh BUILD_DIR CMAKE_GENERATOR
+# usage: install_scaffold_e2e.sh BUILD_DIR CMAKE_GENERATOR [CMAKE_ARG...]
+# The CMAKE_ARGs go to the out-of-tree builds: a sanitizer build passes
+# its compiler and flags, as the installed libraries need its runtime.
 set -euo pipefail
 
 build_dir=$1
 generator=$2
+outside_args=("${@:3}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/eventhost-sdk-e2e.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -99,7 +102,8 @@ for lang in cpp typed c; do
   [ $lang = c ] && no_json=(-DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
   step "build and unit-test $key out of tree ${no_json[*]}"
   cmake -S $lang -B $lang/build -G "$generator" \
-    -DCMAKE_PREFIX_PATH="$work/prefix" "${no_json[@]}" > $lang/configure.log ||
+    -DCMAKE_PREFIX_PATH="$work/prefix" "${no_json[@]}" \
+    ${outside_args[@]+"${outside_args[@]}"} > $lang/configure.log ||
     { cat $lang/configure.log; fail "configuring $key"; }
   grep -q "eventhost_sdk_DIR:PATH=$work/prefix/" $lang/build/CMakeCache.txt ||
     fail "$key did not find eventhost_sdk in the installed prefix"

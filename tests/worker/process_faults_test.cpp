@@ -134,13 +134,20 @@ TEST_CASE(
     CHECK(mentions(r, "killed (SIGKILL)"));
   }
   CHECK(stats_of(*f.host, "spinner").timeouts == 3);
-  f.host->stop();
+  // Its last outcome is in: the supervisor may still be ending the batch,
+  // which is not a call stuck past the grace.
+  CHECK(f.host->stop().busy.empty());
   CHECK(worker_pids().empty());
 }
 
+// [no_sanitizer]: sanitizer builds run workers without RLIMIT_AS (ASan
+// and TSan reserve terabytes of address space, so no usable limit lets an
+// instrumented worker start), so there is no limit here to test, and hog
+// would allocate until the machine runs out.
 TEST_CASE(
     "a plugin that allocates until it dies dies alone, within its memory "
-    "limit") {
+    "limit",
+    "[no_sanitizer]") {
   Outcomes outcomes;
   FaultyHost f("hog", &outcomes);
   const auto ids = f.emit(2);

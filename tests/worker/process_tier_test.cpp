@@ -139,22 +139,40 @@ TEST_CASE("workers die with their host even when it is killed") {
   REQUIRE(child >= 0);
   if (child == 0) {
     // A host in a process of its own, killed below without any clean-up.
-    Host host(worker_host_options(box, nullptr));
-    const bool started = host.start(false).empty();
-    const char byte = started ? '1' : '0';
-    (void)!::write(ready[1], &byte, 1);
-    ::pause();
+    // Whatever happens here ends here: the child never returns into the
+    // test runner it was forked from.
+    ::close(ready[0]);
+    char byte = '0';
+    try {
+      Host host(worker_host_options(box, nullptr));
+      if (host.start(false).empty()) byte = '1';
+      (void)!::write(ready[1], &byte, 1);
+      ::pause();
+    } catch (...) {
+      (void)!::write(ready[1], &byte, 1);
+    }
     ::_exit(0);
   }
+  // Killed and reaped on every way out of this test, a failed REQUIRE
+  // included: a child left paused would hold ctest's output pipe open, so
+  // the run would hang until its timeout.
+  struct KillOnExit {
+    pid_t pid;
+    ~KillOnExit() {
+      if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+    }
+  } host_process{child};
+  ::close(ready[1]);  // so a child that dies early reads as end of file
   char byte = 0;
-  REQUIRE(::read(ready[0], &byte, 1) == 1);
+  const auto got = ::read(ready[0], &byte, 1);
+  ::close(ready[0]);
+  REQUIRE(got == 1);
   REQUIRE(byte == '1');
   const auto workers = worker_pids(child);
   REQUIRE(workers.size() == 1);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
+  host_process.pid = 0;
   // The worker was reparented and killed by its death signal.
   CHECK(eventually([&] { return !alive(workers[0]); }));
-  ::close(ready[0]);
-  ::close(ready[1]);
 }
