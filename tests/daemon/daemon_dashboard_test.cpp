@@ -48,14 +48,11 @@ HttpReply sign_in(const CliSandbox& sandbox, const DaemonProcess& daemon,
 std::string login_code(const DaemonProcess& daemon) {
   std::string code;
   REQUIRE(wait_until([&] {
-    const std::smatch found = [&] {
-      std::smatch m;
-      static const std::regex link("/#login=([0-9a-f]+)");
-      const std::string log = daemon.log();
-      std::regex_search(log, m, link);
-      return m;
-    }();
-    if (!found.empty()) code = found[1];
+    // The match points into `log`: read it while `log` is alive.
+    static const std::regex link("/#login=([0-9a-f]+)");
+    const std::string log = daemon.log();
+    std::smatch found;
+    if (std::regex_search(log, found, link)) code = found[1];
     return !code.empty();
   }));
   return code;

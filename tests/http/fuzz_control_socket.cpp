@@ -35,7 +35,8 @@ eventhost::HttpServer& server() {
     options.control_socket = world.root / "control.sock";
     options.body_limit = 64 << 10;
     options.heartbeat = std::chrono::milliseconds(50);
-    options.idle_timeout = std::chrono::milliseconds(1000);
+    options.header_timeout = std::chrono::milliseconds(1000);
+    options.body_timeout = std::chrono::milliseconds(1000);
     // Never destroyed; stopped at exit before the world it serves goes
     // (an atexit handler registered after the world was made runs before
     // the world's destructor).
