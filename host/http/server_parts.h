@@ -8,6 +8,7 @@
 // Poster (any thread) and `control` (the handler thread).
 #pragma once
 
+#include <atomic>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -83,16 +84,18 @@ class Poster {
 std::string json_error(const char* kind, const std::string& message);
 
 // Held by every network connection (a live stream keeps the one its
-// request came in on); the count is what --max-connections limits.
+// request came in on); the count is what --max-connections limits. Taken
+// on the I/O thread, but let go wherever the connection's last owner ends
+// (a request's handler on the control thread too), hence atomic.
 class Slot {
  public:
-  explicit Slot(std::size_t& count) : count_(count) { ++count_; }
+  explicit Slot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
   ~Slot() { --count_; }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
 
  private:
-  std::size_t& count_;
+  std::atomic<std::size_t>& count_;
 };
 
 }  // namespace http_detail
@@ -113,8 +116,8 @@ struct HttpServer::Impl {
   std::optional<http_detail::unix_socket::acceptor> unix_acceptor;
   // I/O thread only, as are the counts.
   std::vector<std::weak_ptr<http_detail::Connection>> connections;
-  std::size_t open_connections = 0;  // network ones, up to the limit
-  std::size_t refusing = 0;          // past the limit, being told 503
+  std::atomic<std::size_t> open_connections{0};  // network, up to the limit
+  std::atomic<std::size_t> refusing{0};  // past the limit, being told 503
   std::thread io_thread;
   std::uint16_t bound_port = 0;
   bool running = false;
