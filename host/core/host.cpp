@@ -201,12 +201,17 @@ std::vector<std::string> Host::start(const SessionOptions& session) {
         r.key(), o.event_name, o.event_id, o.elapsed.count(),
         r.config().timeout.count());
   };
-  callbacks.on_queued = [this, gate = gate_](const PluginRunner& r,
-                                             const Event& e) {
-    gate->pass([&] {
-      if (durability_) ledger_.queued(r.key(), e.id);
-    });
-  };
+  // Only a journal keeps a ledger: without one, the producer's side of
+  // every delivery skips the gate (open_durability() opens it exactly
+  // when options_.journal is set).
+  if (options_.journal) {
+    callbacks.on_queued = [this, gate = gate_](const PluginRunner& r,
+                                               const Event& e) {
+      gate->pass([&] {
+        if (durability_) ledger_.queued(r.key(), e.id);
+      });
+    };
+  }
   dispatcher_ = std::make_unique<Dispatcher>(opts, std::move(callbacks));
   open_durability();
   // Before the recorder starts a new record: the old one is read already,

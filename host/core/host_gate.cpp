@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <mutex>
 
 namespace eventhost {
 namespace {
@@ -23,26 +22,30 @@ spdlog::level::level_enum to_spdlog(std::uint32_t severity) {
 }  // namespace
 
 bool HostGate::enter() {
-  std::lock_guard lock(mutex_);
-  if (closed_) return false;
-  ++passing_;
-  return true;
+  if ((state_.fetch_add(1, std::memory_order_acquire) & kClosed) == 0) {
+    return true;
+  }
+  leave();  // closed: undo the count, which close() may be waiting on
+  return false;
 }
 
 void HostGate::leave() {
-  std::lock_guard lock(mutex_);
-  if (--passing_ == 0) left_.notify_all();
+  if (state_.fetch_sub(1, std::memory_order_acq_rel) - 1 == kClosed) {
+    state_.notify_all();  // the last call inside a closed gate has left
+  }
 }
 
 void HostGate::close() {
-  std::unique_lock lock(mutex_);
-  closed_ = true;
-  left_.wait(lock, [this] { return passing_ == 0; });
+  std::uint64_t state = state_.fetch_or(kClosed, std::memory_order_acq_rel);
+  state |= kClosed;
+  while (state != kClosed) {
+    state_.wait(state, std::memory_order_acquire);
+    state = state_.load(std::memory_order_acquire);
+  }
 }
 
 bool HostGate::closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
+  return (state_.load(std::memory_order_acquire) & kClosed) != 0;
 }
 
 void HostGate::plugin_log(const std::string& key, std::uint32_t severity,

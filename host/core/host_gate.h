@@ -25,11 +25,10 @@
 // Errors: none of its own; pass() propagates what `f` throws.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -97,11 +96,14 @@ class HostGate final : public PluginServices {
   };
   static inline thread_local const HostGate* inside_ = nullptr;
 
+  // The closed flag and the count of calls inside, in one word: every
+  // delivery passes the gate twice (queued, then its outcome), from the
+  // producer and from a pool thread, so a mutex here was a lock shared by
+  // both sides of every delivery. close() sleeps on the word (C++20
+  // atomic wait) until the count is zero.
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
   const EmitFn emit_;
-  mutable std::mutex mutex_;
-  std::condition_variable left_;
-  bool closed_ = false;      // GUARDED_BY(mutex_)
-  std::size_t passing_ = 0;  // calls inside; GUARDED_BY(mutex_)
+  std::atomic<std::uint64_t> state_{0};
 };
 
 }  // namespace eventhost

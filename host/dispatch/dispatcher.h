@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "dispatch/plugin_runner.h"
+#include "dispatch/spin_lock.h"
 
 namespace eventhost {
 
@@ -164,7 +165,7 @@ class Dispatcher {
   // Drainers waiting for a pool thread, one list per priority (a runner
   // appears once per drainer it claimed); waiting_ mirrors their sizes so
   // a running turn can see, without the lock, that it should yield.
-  std::mutex ready_mutex_;
+  SpinLock ready_mutex_;
   std::array<std::deque<std::shared_ptr<PluginRunner>>, 4>
       ready_;  // GUARDED_BY(ready_mutex_)
   std::array<std::atomic<int>, 4> waiting_{};

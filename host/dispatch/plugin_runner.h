@@ -33,6 +33,7 @@
 #include "dispatch/plugin_context.h"
 #include "dispatch/plugin_control.h"
 #include "dispatch/ring_queue.h"
+#include "dispatch/spin_lock.h"
 #include "loader/loaded_plugin.h"
 #include "loader/manifest.h"
 
@@ -218,7 +219,7 @@ class PluginRunner {
   // first (a worker's supervisor thread stops before the rest).
   const std::shared_ptr<PluginControl> control_;
 
-  mutable std::mutex mutex_;
+  mutable SpinLock mutex_;
   RingQueue<Work> queue_;       // GUARDED_BY(mutex_)
   std::uint32_t running_ = 0;   // GUARDED_BY(mutex_)
   std::uint32_t drainers_ = 0;  // GUARDED_BY(mutex_), thread tier
