@@ -14,7 +14,13 @@
 namespace eventhost::cli {
 namespace {
 
-constexpr std::size_t kBatchLines = 500;
+// A batch is one request and one journal commit in the daemon, and the
+// next is sent once it is acknowledged: 500 lines a batch held the command
+// to 135 000 events/s on round trips and commits. Big batches stay under
+// the daemon's default body limit (1 MiB, `run --max-body`); a daemon
+// started with a lower one answers 413 and the batch is sent in halves.
+constexpr std::size_t kBatchLines = 8192;
+constexpr std::size_t kBatchBytes = 512 * 1024;
 
 // Reads lines from a file descriptor; can tell whether more input is
 // ready right now, so a batch is sent when the writer pauses.
@@ -85,9 +91,22 @@ struct Totals {
 void send_batch(DaemonClient& daemon, std::vector<Line> batch, Totals& totals) {
   while (!batch.empty()) {
     std::string body;
-    for (const Line& l : batch) body += l.text + "\n";
+    for (const Line& l : batch) {
+      body += l.text;
+      body += '\n';
+    }
     const HttpResponse res =
         daemon.send("POST", "/api/events", body, "application/x-ndjson");
+    if (res.status == 413 && batch.size() > 1) {
+      const auto half =
+          batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
+      std::vector<Line> second(std::make_move_iterator(half),
+                               std::make_move_iterator(batch.end()));
+      batch.erase(half, batch.end());
+      send_batch(daemon, std::move(batch), totals);
+      batch = std::move(second);
+      continue;
+    }
     const auto answer = nlohmann::json::parse(res.body, nullptr, false);
     if (res.status == 200) {
       totals.emitted += answer.value("ids", nlohmann::json::array()).size();
@@ -156,13 +175,16 @@ int emit_ndjson_remote(const Invocation& inv, DaemonClient& daemon) {
   Totals totals;
   std::vector<Line> batch;
   std::string text;
-  std::size_t number = 0;
+  std::size_t number = 0, bytes = 0;
   while (reader.next(text, number)) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    bytes += text.size() + 1;
     batch.push_back({number, std::move(text)});
-    if (batch.size() >= kBatchLines || !reader.ready(50)) {
+    if (batch.size() >= kBatchLines || bytes >= kBatchBytes ||
+        !reader.ready(50)) {
       send_batch(daemon, std::move(batch), totals);
       batch.clear();
+      bytes = 0;
     }
   }
   send_batch(daemon, std::move(batch), totals);

@@ -6,12 +6,19 @@
 // once scanned every earlier result for each new one, and took 110 s for
 // 100 000 events). The floor is the same command with no plugin enabled.
 //
+// The same command through a running daemon (`eventhost run` on the same
+// state: the CLI then sends the lines over the daemon's control socket) is
+// timed twice: until the command exits (every line acknowledged, journaled)
+// and until audit_log has written every event.
+//
 // Each run gets a fresh state file and audit file, and counts the audit
 // file's lines afterwards: a run that did not deliver every event is an
 // error, not a figure.
+#include <chrono>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "bench_daemon.h"
 #include "bench_scratch.h"
@@ -88,6 +95,48 @@ double emit_seconds(const bench::Scratch& scratch, int& serial,
   return seconds;
 }
 
+struct RemoteTimes {
+  double acknowledged = 0;  // the command's wall time
+  double delivered = 0;     // until audit_log wrote the last event
+};
+
+// One `emit --ndjson` of `count` events through a daemon running the three
+// examples, checked like emit_seconds.
+RemoteTimes emit_remote_seconds(const bench::Scratch& scratch, int& serial,
+                                const fs::path& events, int count) {
+  fs::path audit;
+  const bench::EventhostArgs where = fresh_world(scratch, ++serial, true, audit);
+  RemoteTimes times;
+  {
+    const bench::BenchDaemon daemon(where);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string out =
+        bench::run_eventhost_ok(where, {"emit", "--ndjson", events.string()});
+    times.acknowledged = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+    if (out.find(std::to_string(count) + " emitted") == std::string::npos) {
+      throw std::runtime_error("emit --ndjson through the daemon: " + out);
+    }
+    const auto deadline = start + std::chrono::minutes(2);
+    while (lines_with(audit, "\"channel.created\"") !=
+           static_cast<std::size_t>(count)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error(
+            "the daemon's audit_log did not write every event within 2 "
+            "minutes; its log: " +
+            daemon.log());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    times.delivered = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+  }
+  fs::remove(where.state);
+  return times;
+}
+
 void run_cli(const bench::Config& config, bench::Report& report) {
   bench::Scratch scratch;
   fs::remove(scratch.root / "plugins" / "noop.so");
@@ -100,11 +149,15 @@ void run_cli(const bench::Config& config, bench::Report& report) {
   int serial = 0;
   emit_seconds(scratch, serial, small_file, small, true);  // warm the caches
 
-  std::vector<double> t_small, t_large, t_floor;
+  std::vector<double> t_small, t_large, t_floor, t_acked, t_delivered;
   for (int r = 0; r < config.rounds(3); ++r) {
     t_small.push_back(emit_seconds(scratch, serial, small_file, small, true));
     t_large.push_back(emit_seconds(scratch, serial, large_file, large, true));
     t_floor.push_back(emit_seconds(scratch, serial, large_file, large, false));
+    const RemoteTimes remote =
+        emit_remote_seconds(scratch, serial, small_file, small);
+    t_acked.push_back(remote.acknowledged);
+    t_delivered.push_back(remote.delivered);
   }
   const double s = bench::median(t_small), l = bench::median(t_large),
                f = bench::median(t_floor);
@@ -119,6 +172,12 @@ void run_cli(const bench::Config& config, bench::Report& report) {
   report.add({"emit --ndjson " + n_large + ", no plugin", large / f, "events/s",
               "floor: parse, check, journal"});
   report.add({"3 examples / no plugin", f / l, "x", "of the floor's rate"});
+  report.add({"emit --ndjson " + n_small + " via daemon, acknowledged",
+              small / bench::median(t_acked), "events/s",
+              "control socket; target >= 200 000/s"});
+  report.add({"emit --ndjson " + n_small + " via daemon, delivered",
+              small / bench::median(t_delivered), "events/s",
+              "until audit_log wrote the last one"});
 }
 
 }  // namespace
