@@ -118,6 +118,7 @@ HttpResponse ApiRouter::route(const HttpRequest& req) {
     HttpResponse res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = metrics_.render();
+    if (cluster_metrics_) res.body += cluster_metrics_();
     return res;
   }
   if (path == "/api/events") {
@@ -150,6 +151,7 @@ HttpResponse ApiRouter::route(const HttpRequest& req) {
   if (path == "/api/series") return series(req);
   if (path == "/api/failures") return failures(req);
   if (path == "/api/host") return host_info(req);
+  if (path == "/api/cluster") return cluster(req);
   return error_response(
       404, ErrorKind::kNotFound,
       "no route " + path +
@@ -157,7 +159,7 @@ HttpResponse ApiRouter::route(const HttpRequest& req) {
           "/api/events/stats, /api/events/catalogue, /api/plugins, "
           "/api/level, /api/journal, /api/deadletters, /api/replay, "
           "/api/session, /api/series, /api/failures, /api/host, "
-          "/metrics, /healthz and /readyz");
+          "/api/cluster, /metrics, /healthz and /readyz");
 }
 
 HttpResponse ApiRouter::stats() const {

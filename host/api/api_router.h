@@ -27,7 +27,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
@@ -61,6 +63,15 @@ class ApiRouter {
   // routes answer 404). Must outlive the router.
   void set_series(const DeliverySeries* series) { series_ = series; }
 
+  // A cluster's node: GET /api/cluster answers `status()` (which may throw
+  // Error, e.g. kUnavailable when Redis is down), and /metrics appends
+  // `metrics()` (Prometheus text). Without them /api/cluster answers 404.
+  void set_cluster(std::function<nlohmann::json()> status,
+                   std::function<std::string()> metrics) {
+    cluster_status_ = std::move(status);
+    cluster_metrics_ = std::move(metrics);
+  }
+
   // /readyz answers 200 once the daemon calls this after start.
   void set_ready(bool ready) { ready_.store(ready); }
 
@@ -89,6 +100,8 @@ class ApiRouter {
   HttpResponse series(const HttpRequest& request) const;
   HttpResponse failures(const HttpRequest& request) const;
   HttpResponse host_info(const HttpRequest& request) const;
+  // api_cluster.cpp: GET /api/cluster.
+  HttpResponse cluster(const HttpRequest& request) const;
   // api_settings.cpp: PUT /api/plugins/KEY/settings; errors name the
   // fields they are about ("fields"), so a form can show them in place.
   HttpResponse put_settings(const std::string& key, const std::string& body);
@@ -102,6 +115,8 @@ class ApiRouter {
   const std::array<unsigned char, 32> token_digest_;  // SHA-256
   SessionTable sessions_;
   const DeliverySeries* series_ = nullptr;
+  std::function<nlohmann::json()> cluster_status_;
+  std::function<std::string()> cluster_metrics_;
   const std::int64_t started_at_us_;
   std::mutex control_mutex_;  // held for every call into the Host
   std::atomic<bool> ready_{false};

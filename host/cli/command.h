@@ -50,6 +50,7 @@ std::vector<Command> run_commands();
 std::vector<Command> journal_commands();
 std::vector<Command> deadletters_commands();
 std::vector<Command> replay_commands();
+std::vector<Command> cluster_commands();
 
 // Runs the eventhost command line; returns the process exit status.
 int run_command_line(int argc, char** argv);

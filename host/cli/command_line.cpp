@@ -22,7 +22,7 @@ std::vector<Command> all_commands() {
   for (auto family :
        {plugins_commands, plugins_session_commands, plugins_authoring_commands,
         emit_commands, events_commands, level_commands, journal_commands,
-        deadletters_commands, replay_commands, run_commands}) {
+        deadletters_commands, replay_commands, run_commands, cluster_commands}) {
     for (Command& c : family()) all.push_back(std::move(c));
   }
   return all;

@@ -18,6 +18,8 @@
 #include "api/daemon_metrics.h"
 #include "api/delivery_series.h"
 #include "cluster/cluster_event_log.h"
+#include "cluster/cluster_status.h"
+#include "cluster/node_heartbeat.h"
 #include "common/error.h"
 #include "daemon/daemon_paths.h"
 #include "daemon/line_ingress.h"
@@ -316,6 +318,15 @@ int run_daemon(const DaemonOptions& options) {
         "restart without --safe-mode)");
   }
   metrics.watch(host, stream);
+  // A node beats once started (so `cluster status` lists it with its
+  // plugins running) until the end of this function.
+  std::optional<cluster::NodeHeartbeat> heartbeat;
+  if (cluster) {
+    heartbeat.emplace(*cluster);
+    cluster::Cluster& c = *cluster;
+    router.set_cluster([&c] { return to_json(read_cluster_status(c)); },
+                       [&c] { return cluster_metrics(c); });
+  }
   // Stopped before the Host goes, however this function ends: its ticker
   // reads the Host's figures.
   struct SeriesTicker {
