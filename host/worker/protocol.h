@@ -117,6 +117,11 @@ struct WireEvent {
   std::uint32_t attempt = 1;
 };
 void put(FrameWriter& w, const WireEvent& e);
+// The same bytes for an event the caller holds elsewhere, without copying
+// its name and payload into a WireEvent first (the host, per event).
+void put_event(FrameWriter& w, std::uint64_t id, std::string_view name,
+               std::string_view payload, std::int64_t emitted_at_us,
+               std::uint32_t level, std::uint32_t attempt);
 WireEvent get_event(FrameReader& r);
 
 // An emit by the plugin. `cause_id` is the id of the event whose handler

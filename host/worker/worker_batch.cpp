@@ -23,8 +23,8 @@ bool WorkerPlugin::send_events(const std::vector<Work>& works,
   frame.u32(static_cast<std::uint32_t>(works.size()));
   for (const Work& work : works) {
     const Event& e = *work.event;
-    put(frame, WireEvent{e.id, e.name, e.payload, e.emitted_at_us,
-                         static_cast<std::uint32_t>(e.level), work.attempt});
+    put_event(frame, e.id, e.name, e.payload, e.emitted_at_us,
+              static_cast<std::uint32_t>(e.level), work.attempt);
   }
   if (process_->channel().send(frame.finish(), deadline) !=
       FrameChannel::Status::kOk) {
@@ -144,12 +144,23 @@ bool WorkerPlugin::take_progress(Window& w, bool whole_only) {
   return took;
 }
 
+// True if the page says the worker began a call after the one it was in
+// at the last look (and notes it). Only a call it was sent counts, each
+// once: a worker that scribbles on its page cannot put off its timeout
+// for longer than the calls it really has.
+bool WorkerPlugin::entered_another(Window& w) {
+  const std::uint64_t entered = progress_->entered();
+  if (entered <= w.entered || entered >= w.first_seq + w.works.size()) {
+    return false;
+  }
+  w.entered = entered;
+  return true;
+}
+
 // Called when no frame came for a tick: true if the worker got on since
 // the last look (began another call, or ended one, now reported).
 bool WorkerPlugin::progressed(Window& w) {
-  const std::uint64_t entered = progress_->entered();
-  bool moved = entered != w.entered;
-  w.entered = entered;
+  bool moved = entered_another(w);
   if (take_progress(w, true)) moved = true;
   if (moved) w.since = Clock::now();
   return moved;
@@ -193,7 +204,7 @@ void WorkerPlugin::overran(Window& w) {
   process_->reap(std::chrono::milliseconds(0));  // SIGKILL: the page holds
   // If the stuck call ended just before the kill, the worker was killed in
   // a call that had not overrun: that one goes back to the queue.
-  const bool moved_on = progress_->entered() != w.entered;
+  const bool moved_on = entered_another(w);
   take_progress(w, false);
   if (w.next >= w.works.size()) {
     lose_worker("killed: sent no results for " + ms_text(spec_.timeout) +

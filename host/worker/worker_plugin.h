@@ -141,6 +141,7 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   void feed(Window& w, Clock::time_point deadline);
   std::string take_frame(const Frame& answer, Window& w);
   bool take_progress(Window& w, bool whole_only);
+  bool entered_another(Window& w);
   bool progressed(Window& w);
   void deliver_result(const Work& work, const WireResult& result);
   void blame(Window& w, Outcome outcome, const std::string& message);
