@@ -150,3 +150,34 @@ TEST_CASE(
   CHECK(results[1].outcome == Outcome::kOk);
   b.host->stop();
 }
+
+TEST_CASE(
+    "a worker that scribbles over its progress page before it dies is not "
+    "believed") {
+  Sandbox box;
+  box.add_test_plugin("liar.so");
+  Outcomes outcomes;
+  HostOptions options = worker_host_options(box, &outcomes, 0);
+  options.worker_crash_limit = 0;
+  Host host(options);
+  host.enable("liar");
+  REQUIRE(host.start(false).empty());
+  const auto scribble = host.emit("auth.logout", R"({"username":"bob"})");
+  const auto after = host.emit("auth.login", R"({"username":"eve"})");
+  REQUIRE(host.wait_idle(kIdleTimeout));
+
+  // The page says every call began and ended, none of them one it was
+  // sent: the host blames the first event without an outcome (the one the
+  // worker was in) and runs the rest again. Had the worker finished calls
+  // before it, it would have wiped their record too: they would be blamed
+  // in its place, the event it was in delivered again.
+  const auto results = outcomes.of("liar");
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].event_id == scribble.event_id);
+  CHECK(results[0].outcome == Outcome::kCrashed);
+  CHECK(results[0].message.find("SIGSEGV") != std::string::npos);
+  CHECK(results[1].event_id == after.event_id);
+  CHECK(results[1].outcome == Outcome::kOk);
+  CHECK(stats_of(host, "liar").crashes == 1);
+  host.stop();
+}
