@@ -82,8 +82,14 @@ WireSettings get_settings(FrameReader& r) {
 }
 
 void put(FrameWriter& w, const WireEvent& e) {
-  w.u64(e.id).str(e.name).str(e.payload).i64(e.emitted_at_us).u32(e.level);
-  w.u32(e.attempt);
+  put_event(w, e.id, e.name, e.payload, e.emitted_at_us, e.level, e.attempt);
+}
+
+void put_event(FrameWriter& w, std::uint64_t id, std::string_view name,
+               std::string_view payload, std::int64_t emitted_at_us,
+               std::uint32_t level, std::uint32_t attempt) {
+  w.u64(id).str(name).str(payload).i64(emitted_at_us).u32(level);
+  w.u32(attempt);
 }
 
 WireEvent get_event(FrameReader& r) {

@@ -4,11 +4,16 @@
 // A frame is: uint32 size (of what follows), uint8 type, then the body,
 // integers in host byte order (both ends are the same machine and build).
 // Events travel in batches (one kEvents frame for many events); results
-// come back one frame per event, written as each call ends, so when a
-// worker dies the host knows exactly which event it was in.
+// come back one kResult frame per event, all of a batch's in one write
+// when the worker is through with it (or sooner, ahead of a log line or an
+// emit, so that the host sees things in the order they happened). Where
+// the worker is meanwhile, and how the calls it finished ended, is in the
+// progress page it shares with the host (call_progress.h): that is how the
+// host knows which event a dying worker was in.
 //
 //   host -> worker                      worker -> host
-//   kInit       key, path, sha, settings  kReady        error ("" = ok)
+//   kInit       key, path, sha,           kReady        error ("" = ok)
+//               settings, deny, slots
 //   kEvents     n x event                 kResult       one per event
 //   kConfigure  settings                  kLifecycleEnd error, result
 //   kAction     id, params                kLog          severity, text
@@ -112,6 +117,11 @@ struct WireEvent {
   std::uint32_t attempt = 1;
 };
 void put(FrameWriter& w, const WireEvent& e);
+// The same bytes for an event the caller holds elsewhere, without copying
+// its name and payload into a WireEvent first (the host, per event).
+void put_event(FrameWriter& w, std::uint64_t id, std::string_view name,
+               std::string_view payload, std::int64_t emitted_at_us,
+               std::uint32_t level, std::uint32_t attempt);
 WireEvent get_event(FrameReader& r);
 
 // An emit by the plugin. `cause_id` is the id of the event whose handler

@@ -1,11 +1,12 @@
 // eventhost-worker -- runs one process-tier plugin on behalf of the host.
 //
-// Started by the host (worker_process.cpp) with the socket on fd 3; never
-// meant to be run by hand. It reads kInit, applies the sandbox, loads the
-// plugin exactly as the thread tier does (the pinned, verified copy), and
-// then serves frames until kShutdown or until the host goes away. Each
-// event goes through the same PluginRunner::deliver() as in the thread
-// tier, so a plugin behaves the same in both.
+// Started by the host (worker_process.cpp) with the socket on fd 3 and the
+// progress page (call_progress.h) on fd 4; never meant to be run by hand.
+// It reads kInit, maps the page, applies the sandbox, loads the plugin
+// exactly as the thread tier does (the pinned, verified copy), and then
+// serves frames until kShutdown or until the host goes away. Each event
+// goes through the same PluginRunner::deliver() as in the thread tier, so
+// a plugin behaves the same in both.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "dispatch/plugin_runner.h"
 #include "loader/loaded_plugin.h"
 #include "loader/plugin_file.h"
+#include "worker/call_progress.h"
 #include "worker/channel.h"
 #include "worker/protocol.h"
 #include "worker/sandbox.h"
@@ -36,15 +38,33 @@ std::shared_ptr<const PluginSettings> to_settings(const WireSettings& wire) {
   return s;
 }
 
-// The host services, forwarded over the socket.
+// The host services, forwarded over the socket, and the results on their
+// way back: queued, and sent in one write when the batch of events is done
+// (or, to keep the host's view in order, before anything else is sent).
 class ForwardingServices final : public PluginServices {
  public:
   explicit ForwardingServices(FrameChannel& channel) : channel_(channel) {}
 
+  void queue(const WireResult& result) {
+    FrameWriter w(MessageType::kResult);
+    put(w, result);
+    pending_ += w.finish();
+  }
+
+  // A broken socket shows on the next receive: the host is gone.
+  void flush() {
+    if (pending_.empty()) return;
+    channel_.send(pending_);
+    pending_.clear();
+  }
+
   void plugin_log(const std::string&, std::uint32_t severity,
                   std::string_view message) override {
-    channel_.send(
-        FrameWriter(MessageType::kLog).u32(severity).str(message).finish());
+    // Sent now, not with the results: a log line just before a crash is
+    // the one worth having.
+    pending_ +=
+        FrameWriter(MessageType::kLog).u32(severity).str(message).finish();
+    flush();
   }
 
   // The host keeps the budget and the depth: it only needs to know which
@@ -55,9 +75,10 @@ class ForwardingServices final : public PluginServices {
         source.cause != nullptr && *source.cause ? (*source.cause)->id : 0;
     FrameWriter frame(MessageType::kEmit);
     put(frame, WireEmit{std::string(event), std::string(payload), cause_id});
-    if (channel_.send(frame.finish()) != FrameChannel::Status::kOk) {
-      return EH_ERR_FAILED;
-    }
+    pending_ += frame.finish();
+    const bool sent = channel_.send(pending_) == FrameChannel::Status::kOk;
+    pending_.clear();
+    if (!sent) return EH_ERR_FAILED;
     Frame reply;
     if (channel_.receive(&reply) != FrameChannel::Status::kOk ||
         reply.type != MessageType::kEmitReply) {
@@ -69,10 +90,13 @@ class ForwardingServices final : public PluginServices {
 
  private:
   FrameChannel& channel_;
+  std::string pending_;  // frames not sent yet
 };
 
 struct Session {
   std::unique_ptr<PluginRunner> runner;
+  std::unique_ptr<CallProgress> progress;
+  std::uint64_t calls = 0;  // events taken, numbered as the host numbers them
 };
 
 // Loads, initializes and configures the plugin; "" or why not.
@@ -82,7 +106,12 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
   const std::string sha = init.str();
   const auto settings = to_settings(get_settings(init));
   const std::uint32_t deny = init.u32();
-  if (std::string failed = apply_sandbox(deny); !failed.empty()) return failed;
+  const std::uint32_t slots = init.u32();
+  std::string failed;
+  out->progress = CallProgress::attach(kProgressFd, slots, &failed);
+  if (!out->progress) return failed;
+  failed = apply_sandbox(deny);
+  if (!failed.empty()) return failed;
   // Said plainly: the loader would only see a file it cannot inspect.
   if (::access(path.c_str(), R_OK) != 0) {
     return "the worker, running as uid " + std::to_string(::geteuid()) +
@@ -102,12 +131,12 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
   context->set_settings(settings);
   eh_context* ctx = context.get();
   if (auto init_fn = plugin->init()) {
-    std::string failed = guarded_call("eh_plugin_init",
-                                      [&] { return init_fn(host_api(), ctx); });
+    failed = guarded_call("eh_plugin_init",
+                          [&] { return init_fn(host_api(), ctx); });
     if (!failed.empty()) return failed;
   }
   if (auto configure = plugin->configure()) {
-    std::string failed = guarded_call("eh_plugin_configure", [&] {
+    failed = guarded_call("eh_plugin_configure", [&] {
       return configure(ctx, settings->object_json.c_str());
     });
     if (!failed.empty()) {
@@ -151,13 +180,20 @@ WireResult deliver(PluginRunner& runner, WireEvent&& wire) {
   return result;
 }
 
-void serve_events(FrameChannel& channel, PluginRunner& runner, FrameReader& r) {
+// Each call is marked in the progress page before and after, so the host
+// knows where the worker was if it dies before the results are sent.
+void serve_events(Session& session, ForwardingServices& services,
+                  FrameReader& r) {
   const std::uint32_t count = r.u32();
   for (std::uint32_t i = 0; i < count; ++i) {
-    FrameWriter w(MessageType::kResult);
-    put(w, deliver(runner, get_event(r)));
-    channel.send(w.finish());
+    WireEvent event = get_event(r);
+    const std::uint64_t seq = ++session.calls;
+    session.progress->enter(seq);
+    const WireResult result = deliver(*session.runner, std::move(event));
+    session.progress->leave(seq, result);
+    services.queue(result);
   }
+  services.flush();
 }
 
 void end_lifecycle(FrameChannel& channel, const std::string& error,
@@ -166,7 +202,9 @@ void end_lifecycle(FrameChannel& channel, const std::string& error,
       FrameWriter(MessageType::kLifecycleEnd).str(error).str(result).finish());
 }
 
-int serve(FrameChannel& channel, PluginRunner& runner) {
+int serve(FrameChannel& channel, ForwardingServices& services,
+          Session& session) {
+  PluginRunner& runner = *session.runner;
   for (;;) {
     Frame frame;
     if (channel.receive(&frame) != FrameChannel::Status::kOk) {
@@ -176,7 +214,7 @@ int serve(FrameChannel& channel, PluginRunner& runner) {
     FrameReader r(frame.body);
     switch (frame.type) {
       case MessageType::kEvents:
-        serve_events(channel, runner, r);
+        serve_events(session, services, r);
         break;
       case MessageType::kConfigure:
         end_lifecycle(channel,
@@ -217,7 +255,7 @@ int run() {
   const std::string failure = start(r, &services, &session);
   channel.send(FrameWriter(MessageType::kReady).str(failure).finish());
   if (!failure.empty()) return 3;
-  return serve(channel, *session.runner);
+  return serve(channel, services, session);
 }
 
 }  // namespace

@@ -82,17 +82,23 @@ void WorkerPlugin::shutdown() {
 // supervisor thread, which the worker's death signal is tied to.
 std::string WorkerPlugin::launch() {
   try {
+    // Room for every call in flight: two frames of events (feed()).
+    progress_ = CallProgress::create(static_cast<std::uint32_t>(
+        std::max<std::size_t>(2 * policy_.batch, 1)));
     process_ = WorkerProcess::spawn(policy_.binary, spec_.key, policy_.limits,
+                                    progress_->fd(),
                                     policy_.user ? &*policy_.user : nullptr);
   } catch (const Error& e) {
     return e.what();
   }
+  progress_->close_fd();  // the worker has its own copy
+  calls_sent_ = 0;
   starts_.fetch_add(1);
   pid_.store(process_->pid());
   FrameWriter init(MessageType::kInit);
   init.str(spec_.key).str(spec_.plugin_file.string()).str(spec_.sha256);
   put(init, to_wire(*settings_));
-  init.u32(policy_.deny);
+  init.u32(policy_.deny).u32(progress_->slots());
   const auto deadline = Clock::now() + policy_.start_timeout;
   Frame ready;
   Wait got = Wait::kDied;
@@ -200,129 +206,10 @@ void WorkerPlugin::put_back(std::vector<Work>& rest) {
   rest.clear();
 }
 
-bool WorkerPlugin::send_events(const std::vector<Work>& works,
-                               Clock::time_point deadline) {
-  FrameWriter frame(MessageType::kEvents);
-  frame.u32(static_cast<std::uint32_t>(works.size()));
-  for (const Work& work : works) {
-    const Event& e = *work.event;
-    put(frame, WireEvent{e.id, e.name, e.payload, e.emitted_at_us,
-                         static_cast<std::uint32_t>(e.level), work.attempt});
-  }
-  return process_->channel().send(frame.finish(), deadline) ==
-         FrameChannel::Status::kOk;
-}
-
-// Sends the next frame of events while the worker still has the current
-// one to go through, so it never waits for this thread between frames.
-// At most two frames are in flight; what cannot be sent goes back.
-void WorkerPlugin::feed(std::vector<Work>& window, std::size_t next,
-                        Clock::time_point deadline) {
-  if (window.size() - next > policy_.batch) return;
-  std::vector<Work> more;
-  if (!runner_->pop_more(&more, policy_.batch)) return;
-  if (!send_events(more, deadline)) {
-    put_back(more);  // the answers for the window will say what happened
-    return;
-  }
-  window.insert(window.end(), std::make_move_iterator(more.begin()),
-                std::make_move_iterator(more.end()));
-}
-
-// `batch` is the window of events sent and not yet answered, in order; it
-// grows as feed() sends more. Results come one frame per event, so when
-// the worker dies or overruns, the event it was in is known exactly.
-void WorkerPlugin::run_batch(std::vector<Work>& batch) {
-  const auto budget = spec_.timeout + policy_.kill_grace;
-  std::size_t next = 0;
-  auto started = Clock::now();
-  if (!send_events(batch, started + budget)) {
-    std::vector<Work> rest(batch.begin(), batch.end());
-    lose_worker("stopped taking events", true);
-    put_back(rest);
-    return;
-  }
-  while (next < batch.size()) {
-    Frame answer;
-    WireResult result;
-    feed(batch, next, started + budget);
-    const Wait got = await(MessageType::kResult, &answer, started + budget);
-    const auto took = Clock::now() - started;
-    if (got != Wait::kAnswer) {
-      std::vector<Work> rest(batch.begin() + static_cast<long>(next) + 1,
-                             batch.end());
-      const Work& current = batch[next];
-      if (got == Wait::kTimeout) {
-        lose_worker("killed: " + current.event->name + " #" +
-                        std::to_string(current.event->id) + " ran past its " +
-                        ms_text(spec_.timeout) + " budget + " +
-                        ms_text(policy_.kill_grace) + " grace",
-                    false);
-        report(current, Outcome::kTimeout,
-               "ran past its budget of " + ms_text(spec_.timeout) +
-                   " and the " + ms_text(policy_.kill_grace) +
-                   " grace; its worker was killed (SIGKILL) and restarted",
-               took);
-      } else {
-        lose_worker(died_how_, true);
-        const bool looping = crash_loop(died_how_);
-        report(current, Outcome::kCrashed,
-               "worker " + died_how_ + " in " + current.event->name +
-                   (looping ? "" : "; restarting it"),
-               took);
-      }
-      put_back(rest);
-      return;
-    }
-    const std::string wrong = check_result(answer, batch[next], &result);
-    if (!wrong.empty()) {
-      // The worker runs the plugin's code: treat nonsense from it as hostile
-      // and start afresh. The event it was on counts as crashed.
-      std::vector<Work> rest(batch.begin() + static_cast<long>(next) + 1,
-                             batch.end());
-      lose_worker(wrong, true);
-      report(batch[next], Outcome::kCrashed, "worker " + wrong, took);
-      put_back(rest);
-      return;
-    }
-    if (result.outcome == static_cast<std::uint8_t>(Outcome::kOk)) {
-      consecutive_crashes_ = 0;
-    }
-    report(batch[next], static_cast<Outcome>(result.outcome), result.message,
-           std::chrono::nanoseconds(result.duration_ns), result.code);
-    ++next;
-    started = Clock::now();
-  }
-}
-
-// "" if `answer` is a well-formed result for `expected`, else what is
-// wrong with it. A worker may report only what a call can end in.
-std::string WorkerPlugin::check_result(const Frame& answer,
-                                       const Work& expected,
-                                       WireResult* result) {
-  try {
-    FrameReader r(answer.body);
-    *result = get_result(r);
-  } catch (const ProtocolError& e) {
-    return std::string("sent a malformed result (") + e.what() + ")";
-  }
-  if (result->event_id != expected.event->id) {
-    return "answered for event " + std::to_string(result->event_id) +
-           " while handling " + std::to_string(expected.event->id);
-  }
-  const auto outcome = static_cast<Outcome>(result->outcome);
-  if (outcome != Outcome::kOk && outcome != Outcome::kError &&
-      outcome != Outcome::kException && outcome != Outcome::kTimeout) {
-    return "reported an impossible outcome (" +
-           std::to_string(result->outcome) + ")";
-  }
-  return "";
-}
-
 // Serves the worker's logs and emits while waiting for an answer of
-// `type`. kDied: the worker exited or broke the protocol; it is reaped,
-// process_ is null and died_how_ says what happened. kTimeout: `deadline`
-// passed and the worker is still there.
+// `type`. kDied: the worker exited; kBroke: it broke the protocol and was
+// killed; either way it is reaped, process_ is null and died_how_ says
+// what happened. kTimeout: `deadline` passed and the worker is still there.
 WorkerPlugin::Wait WorkerPlugin::await(MessageType type, Frame* answer,
                                        Clock::time_point deadline) {
   for (;;) {
@@ -330,7 +217,8 @@ WorkerPlugin::Wait WorkerPlugin::await(MessageType type, Frame* answer,
     try {
       status = process_->channel().receive(answer, deadline);
     } catch (const ProtocolError& e) {
-      return died(std::string("sent a malformed frame (") + e.what() + ")");
+      return died(std::string("sent a malformed frame (") + e.what() + ")",
+                  Wait::kBroke);
     }
     if (status == FrameChannel::Status::kTimeout) return Wait::kTimeout;
     if (status == FrameChannel::Status::kClosed) {
@@ -339,17 +227,18 @@ WorkerPlugin::Wait WorkerPlugin::await(MessageType type, Frame* answer,
     if (answer->type == type) return Wait::kAnswer;
     if (!handle_side_frame(*answer)) {
       return died("sent an unexpected frame (type " +
-                  std::to_string(static_cast<int>(answer->type)) + ")");
+                      std::to_string(static_cast<int>(answer->type)) + ")",
+                  Wait::kBroke);
     }
   }
 }
 
-WorkerPlugin::Wait WorkerPlugin::died(const std::string& how) {
+WorkerPlugin::Wait WorkerPlugin::died(const std::string& how, Wait why) {
   if (process_) process_->reap(std::chrono::milliseconds(0));
   process_.reset();
   pid_.store(0);
   died_how_ = how;
-  return Wait::kDied;
+  return why;
 }
 
 bool WorkerPlugin::handle_side_frame(const Frame& frame) {
@@ -443,7 +332,7 @@ bool WorkerPlugin::request(const std::string& request, const char* what,
   *why = got == Wait::kTimeout
              ? std::string(what) + " ran past " + ms_text(budget)
              : died_how_;
-  lose_worker(*why, got == Wait::kDied);
+  lose_worker(*why, got != Wait::kTimeout);
   return false;
 }
 

@@ -3,13 +3,23 @@
 // it in batches, and turns whatever happens to the worker into delivery
 // outcomes (see DESIGN.md "Running plugins", process tier).
 //
+//  - Events go to the worker in frames of up to `batch`; results come back
+//    in one write per frame of events. Before and after each call the
+//    worker marks where it is in a page shared with the host
+//    (call_progress.h), which the host reads when no results come: to
+//    report finished calls without waiting for the batch to end, to time
+//    out a stuck one, and after a crash.
 //  - A worker that dies (SIGSEGV, abort, exit, the kernel's OOM or rlimit)
-//    is noticed at once (its socket closes). The event it was in is
-//    reported kCrashed with the signal; the events after it in the batch go
-//    back to the front of the queue; the worker is restarted after an
-//    exponential back-off, and the queue continues.
+//    is noticed at once (its socket closes). The calls it finished get
+//    their outcomes from the progress page; the event it was in is
+//    reported kCrashed with the signal; the events after it go back to the
+//    front of the queue; the worker is restarted after an exponential
+//    back-off, and the queue continues.
 //  - A call past the plugin's budget plus the kill grace gets the worker
 //    SIGKILLed and restarted; the event is reported kTimeout.
+//  - A worker that breaks the protocol (a malformed frame, a result for
+//    another event) is killed; the first event without an outcome is
+//    reported kCrashed (what it said since is not believed).
 //  - `crash_limit` crashes within `crash_window` trip the runner's circuit
 //    breaker with the reason ("crashed 5 times in 60 s: killed by SIGSEGV").
 //
@@ -42,6 +52,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/emit_budget.h"
 #include "dispatch/plugin_control.h"
+#include "worker/call_progress.h"
 #include "worker/worker_process.h"
 
 namespace eventhost::worker {
@@ -58,7 +69,7 @@ struct WorkerPolicy {
   std::chrono::seconds crash_window{60};
   std::chrono::milliseconds backoff_first{100};
   std::chrono::milliseconds backoff_max{10000};
-  std::size_t batch = 64;  // events per frame
+  std::size_t batch = 64;  // events per frame; at most two frames in flight
 };
 
 struct WorkerSpec {
@@ -105,7 +116,20 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Wait { kAnswer, kTimeout, kDied };
+  // kDied: the worker exited (its socket closed); kBroke: it broke the
+  // protocol and was killed.
+  enum class Wait { kAnswer, kTimeout, kDied, kBroke };
+
+  // The events of one run_batch() sent to the worker, and how far their
+  // outcomes are reported.
+  struct Window {
+    std::vector<Work>& works;   // in the order sent; feed() appends
+    std::uint64_t first_seq;    // the worker's call number for works[0]
+    std::size_t next = 0;       // the first without a reported outcome
+    std::size_t framed = 0;     // result frames read so far (<= next)
+    std::uint64_t entered = 0;  // the page's `entered` when last read
+    Clock::time_point since{};  // when the worker last showed progress
+  };
 
   void loop();
   void drain();
@@ -114,14 +138,21 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   void run_batch(std::vector<Work>& batch);
   const EventPtr* cause_of(std::uint64_t event_id) const;
   bool send_events(const std::vector<Work>& works, Clock::time_point deadline);
-  void feed(std::vector<Work>& window, std::size_t next,
-            Clock::time_point deadline);
+  void feed(Window& w, Clock::time_point deadline);
+  std::string take_frame(const Frame& answer, Window& w);
+  bool take_progress(Window& w, bool whole_only);
+  bool entered_another(Window& w);
+  bool progressed(Window& w);
+  void deliver_result(const Work& work, const WireResult& result);
+  void blame(Window& w, Outcome outcome, const std::string& message);
+  void crashed(Window& w);
+  void overran(Window& w);
   void run_lifecycle(Work& work);
-  static std::string check_result(const Frame& answer, const Work& expected,
-                                  WireResult* result);
+  static std::string check_result(const WireResult& result,
+                                  const Work& expected);
   bool handle_side_frame(const Frame& frame);
   Wait await(MessageType type, Frame* answer, Clock::time_point deadline);
-  Wait died(const std::string& how);
+  Wait died(const std::string& how, Wait why = Wait::kDied);
   bool request(const std::string& request, const char* what,
                std::chrono::milliseconds budget, Frame* answer,
                std::string* why);
@@ -140,12 +171,16 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
 
   // Supervisor thread only.
   std::unique_ptr<WorkerProcess> process_;
+  // The live (or last) worker's progress page, kept past its death so
+  // that the host can read where it was; a new one per worker.
+  std::unique_ptr<CallProgress> progress_;
+  std::uint64_t calls_sent_ = 0;  // events sent to the current worker
   std::shared_ptr<const PluginSettings> settings_;
   std::deque<Clock::time_point> crash_times_;
   std::uint32_t consecutive_crashes_ = 0;
   Clock::time_point retry_at_{};
   std::string last_loss_;  // why the last worker went away
-  std::string died_how_;   // set by await() when it returns kDied
+  std::string died_how_;   // set by await() when it returns kDied/kBroke
   // The events sent to the worker in the batch being run (null between
   // batches): what the worker's emits may name as their cause.
   const std::vector<Work>* window_ = nullptr;

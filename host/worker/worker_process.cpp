@@ -16,11 +16,15 @@
 #include <vector>
 
 #include "common/error.h"
+#include "worker/call_progress.h"
 
 namespace eventhost::worker {
 namespace {
 
 constexpr int kChannelFd = 3;
+// Where the two fds wait while they are moved into place: above both, so
+// that neither move overwrites the other.
+constexpr int kParkingFd = 10;
 
 void set_limit(int resource, std::uint64_t value) {
   if (value == 0) return;
@@ -49,19 +53,23 @@ void switch_user(const WorkerUser& user) {
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const char* binary, char* const argv[], int fd,
-                             pid_t parent, const WorkerLimits& limits,
+                             int progress_fd, pid_t parent,
+                             const WorkerLimits& limits,
                              const WorkerUser* user) {
   if (user != nullptr) switch_user(*user);
   // After the switch, which clears the parent-death signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the host is already gone
   ::setpgid(0, 0);
-  if (fd != kChannelFd) {
-    ::dup2(fd, kChannelFd);  // the copy on fd 3 is not close-on-exec
-  } else {
-    ::fcntl(fd, F_SETFD, 0);
+  // dup2 leaves the copies on fd 3 and 4 without close-on-exec.
+  const int parked_channel = ::fcntl(fd, F_DUPFD, kParkingFd);
+  const int parked_progress = ::fcntl(progress_fd, F_DUPFD, kParkingFd);
+  if (parked_channel < 0 || parked_progress < 0 ||
+      ::dup2(parked_channel, kChannelFd) < 0 ||
+      ::dup2(parked_progress, kProgressFd) < 0) {
+    child_fails("cannot hand the worker its socket and progress page");
   }
-  ::syscall(SYS_close_range, kChannelFd + 1, ~0u, 0);
+  ::syscall(SYS_close_range, kProgressFd + 1, ~0u, 0);
   set_limit(RLIMIT_AS, limits.memory_bytes);
   set_limit(RLIMIT_CPU, limits.cpu_seconds);
   set_limit(RLIMIT_NOFILE, limits.open_files);
@@ -81,7 +89,7 @@ void switch_user(const WorkerUser& user) {
 
 std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
     const std::filesystem::path& binary, const std::string& key,
-    const WorkerLimits& limits, const WorkerUser* user) {
+    const WorkerLimits& limits, int progress_fd, const WorkerUser* user) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     throw Error(ErrorKind::kIo,
@@ -102,7 +110,8 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(
                                     std::strerror(e));
   }
   if (pid == 0) {
-    exec_child(path.c_str(), argv.data(), fds[1], parent, limits, user);
+    exec_child(path.c_str(), argv.data(), fds[1], progress_fd, parent, limits,
+               user);
   }
   ::close(fds[1]);
   return std::unique_ptr<WorkerProcess>(new WorkerProcess(pid, fds[0]));

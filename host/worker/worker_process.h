@@ -2,7 +2,8 @@
 // eventhost-worker binary, with the socket to it, its resource limits, and
 // the means to kill and reap it.
 //
-// The child gets its end of the socket as fd 3, runs in its own process
+// The child gets its end of the socket as fd 3 and the progress page
+// (call_progress.h) as fd 4, runs in its own process
 // group (a Ctrl-C meant for the host does not hit it first), and is killed
 // by the kernel if the host dies (PR_SET_PDEATHSIG): no orphans. It runs
 // with PR_SET_NO_NEW_PRIVS, and as `user` when one is given. Because
@@ -36,10 +37,12 @@ struct WorkerLimits {
 class WorkerProcess {
  public:
   // Starts `binary` as the worker for plugin `key` (the name shows in ps),
-  // as `user` (nullptr: as this process's user).
+  // as `user` (nullptr: as this process's user), with `progress_fd` (the
+  // page from CallProgress::create, still owned by the caller) as its fd 4.
   static std::unique_ptr<WorkerProcess> spawn(
       const std::filesystem::path& binary, const std::string& key,
-      const WorkerLimits& limits, const WorkerUser* user = nullptr);
+      const WorkerLimits& limits, int progress_fd,
+      const WorkerUser* user = nullptr);
   ~WorkerProcess();  // kills and reaps the child if it is still there
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;

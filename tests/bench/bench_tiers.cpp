@@ -80,7 +80,7 @@ void run_tiers(const bench::Config& config, bench::Report& report) {
     report.add({how + "process tier", process_rate, "events/s",
                 "worker process, batched frames"});
     report.add({how + "thread / process", thread_rate / process_rate, "x",
-                "target: within 4x"});
+                "target: within 2x"});
   }
 }
 
