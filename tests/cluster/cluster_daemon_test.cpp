@@ -369,6 +369,44 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "lines a node reads on --stdin while Redis is down are held and "
+    "stored once it is back, none lost") {
+  RecorderWorld world;
+  RedisServer redis(world.sandbox.root() / "redis");
+  DaemonProcess node(world.sandbox,
+                     {"--cluster", redis.url(), "--node", "a",
+                      "--cluster-prefix", kPrefix, "--stdin"},
+                     DaemonProcess::Stdin::kPipe);
+  INFO(node.log());
+  REQUIRE(node.ready());
+  REQUIRE(node.write_stdin(channel_event(1) + "\n"));
+  REQUIRE(wait_until([&] {
+    return count_lines_with(read_text(world.record), "channel.created") == 1;
+  }));
+  RedisConnection r = client(redis);
+  const auto before =
+      r.command({"XLEN", std::string(kPrefix) + ":events"}).as_integer();
+  redis.stop();
+  std::string lines;
+  for (int i = 2; i <= 6; ++i) lines += channel_event(i) + "\n";
+  REQUIRE(node.write_stdin(lines));
+  // Held while Redis is down: the node says so and delivers nothing yet.
+  CHECK(wait_until(
+      [&] { return node.log().find("were not stored") != std::string::npos; }));
+  redis.start();
+  CHECK(wait_until(
+      [&] {
+        return count_lines_with(read_text(world.record), "channel.created") ==
+               6;
+      },
+      std::chrono::seconds(30)));
+  RedisConnection again = client(redis);  // r's connection died with Redis
+  CHECK(
+      again.command({"XLEN", std::string(kPrefix) + ":events"}).as_integer() ==
+      before + 5);
+}
+
+TEST_CASE(
     "a node refuses to start when the cluster's Redis cannot be "
     "reached, saying so") {
   CliSandbox sandbox;
