@@ -56,6 +56,8 @@ class ClusterEventLog final : public EventLog {
   RetentionReport enforce_retention(std::int64_t min_time_us,
                                     std::uint64_t max_bytes) override;
 
+  void plugin_started(const std::string& key, ClusterMode mode) override;
+
   std::map<std::string, std::uint64_t> cursors() override { return {}; }
   void save_cursors(const std::map<std::string, std::uint64_t>&) override {}
 

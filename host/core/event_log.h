@@ -117,6 +117,14 @@ class EventLog {
   // With hands_back(): begins reading events for the port's consumers
   // (the port outlives the log's delivery), and stops it. finished() says
   // a delivery of `event_id` to `plugin` succeeded for good.
+  // A plugin started running on this node while delivery runs (enabled):
+  // a cluster's log makes its consumer group before this returns, so an
+  // event accepted from then on reaches it. Throws what the log's reads
+  // throw if it cannot.
+  virtual void plugin_started(const std::string& key, ClusterMode mode) {
+    (void)key;
+    (void)mode;
+  }
   virtual void start_delivery(DeliveryPort& port) { (void)port; }
   virtual void stop_delivery() {}
   virtual void finished(const std::string& plugin, std::uint64_t event_id) {

@@ -218,6 +218,11 @@ PluginView Host::enable(const std::string& key) {
     throw Error(ErrorKind::kRefused,
                 key + " is enabled but did not start: " + failure);
   }
+  if (journal_ && journal_->hands_back()) {
+    journal_->plugin_started(key, view.file.manifest
+                                      ? view.file.manifest->cluster
+                                      : ClusterMode::kShared);
+  }
   emit_host_event("plugin.enabled", plugin_event_payload(view).dump());
   return view;
 }

@@ -407,6 +407,33 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a plugin enabled on a running node gets the events accepted right "
+    "after the enable returns") {
+  RecorderWorld world;
+  REQUIRE(world.sandbox.run({"plugins", "disable", "recorder"}).status == 0);
+  RedisServer redis(world.sandbox.root() / "redis");
+  DaemonProcess node(world.sandbox, {"--cluster", redis.url(), "--node", "a",
+                                     "--cluster-prefix", kPrefix});
+  INFO(node.log());
+  REQUIRE(node.ready());
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    const CliRun enable = world.sandbox.run({"plugins", "enable", "recorder"});
+    REQUIRE(enable.status == 0);
+    const auto ids = post(node, batch(round * 10, 1));
+    REQUIRE(ids.size() == 1);
+    CHECK(wait_until([&] {
+      return read_text(world.record).find(" " + std::to_string(ids[0])) !=
+             std::string::npos;
+    }));
+    REQUIRE(world.sandbox.run({"plugins", "disable", "recorder"}).status == 0);
+    RedisConnection r = client(redis);
+    r.command(
+        {"XGROUP", "DESTROY", std::string(kPrefix) + ":events", "recorder"});
+  }
+}
+
+TEST_CASE(
     "a node refuses to start when the cluster's Redis cannot be "
     "reached, saying so") {
   CliSandbox sandbox;
