@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace eventhost {
 
@@ -21,13 +22,22 @@ struct StreamEvent {
   std::int64_t emitted_at_us = 0;
 };
 
-// Events are shared, not copied, between the ring and every client queue.
-using StreamEventPtr = std::shared_ptr<const StreamEvent>;
-
 // "id: <id>\nevent: <name>\ndata: <data>\n\n". Data containing line breaks
 // (\n, \r\n or \r) is split into several data: lines, which the client
 // joins back with '\n' (the SSE rule).
 std::string format_sse(const StreamEvent& event);
+
+// An event as the stream holds it once published: the event and its SSE
+// message (format_sse), encoded once for every client, which send `frame`
+// itself rather than a copy of their own.
+struct PublishedEvent : StreamEvent {
+  explicit PublishedEvent(StreamEvent event)
+      : StreamEvent(std::move(event)), frame(format_sse(*this)) {}
+  const std::string frame;
+};
+
+// Events are shared, not copied, between the ring and every client queue.
+using StreamEventPtr = std::shared_ptr<const PublishedEvent>;
 
 // A comment (": <text>\n\n"), which clients ignore: heartbeats and notes
 // such as "resumed with 12 events missing". Multi-line text gives one

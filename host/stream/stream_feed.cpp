@@ -1,0 +1,54 @@
+#include "stream/stream_feed.h"
+
+#include <utility>
+
+#include "stream/event_stream.h"
+
+namespace eventhost {
+
+StreamFeed::StreamFeed(EventStream& stream, std::size_t max_pending)
+    : stream_(stream),
+      max_pending_(max_pending == 0 ? 1 : max_pending),
+      thread_([this] { run(); }) {}
+
+StreamFeed::~StreamFeed() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  thread_.join();
+}
+
+void StreamFeed::push(StreamEvent event) {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [this] { return pending_.size() < max_pending_; });
+  pending_.push_back(std::move(event));
+  ++pushed_;
+  // Only an empty queue can have the thread waiting.
+  if (pending_.size() == 1) work_.notify_one();
+}
+
+void StreamFeed::flush() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = pushed_;
+  done_.wait(lock, [this, target] { return published_ >= target; });
+}
+
+void StreamFeed::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, and nothing left
+    std::vector<StreamEvent> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    const std::size_t count = batch.size();
+    stream_.publish(std::move(batch));
+    lock.lock();
+    published_ += count;
+    done_.notify_all();
+  }
+}
+
+}  // namespace eventhost
