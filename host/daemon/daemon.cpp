@@ -27,6 +27,7 @@
 #include "eventhost/version.h"
 #include "http/http_server.h"
 #include "stream/event_stream.h"
+#include "stream/stream_feed.h"
 
 namespace eventhost {
 namespace {
@@ -165,10 +166,13 @@ void raise_open_files_limit(std::size_t max_connections) {
                 limit.rlim_cur);
 }
 
-HostOptions with_hooks(HostOptions host, EventStream& stream,
+// The live stream gets every emitted event through the feed: the emitter
+// (a POST's handler, a plugin) hands it over and goes on; the feed's
+// thread does the fan-out to the stream's clients.
+HostOptions with_hooks(HostOptions host, StreamFeed& feed,
                        DaemonMetrics& metrics, DeliverySeries& series) {
-  host.on_emitted = [&stream, &metrics](const Event& e) {
-    stream.publish({e.id, e.name, e.payload, e.emitted_at_us});
+  host.on_emitted = [&feed, &metrics](const Event& e) {
+    feed.push({e.id, e.name, e.payload, e.emitted_at_us});
     metrics.on_emitted(e);
   };
   host.on_suppressed = [&metrics](const std::string& name, LevelSet level) {
@@ -267,11 +271,11 @@ int run_daemon(const DaemonOptions& options) {
       options.token_file.empty() ? default_token_path(options.host.state_path)
                                  : options.token_file;
   EventStream stream({options.stream_ring, options.client_queue});
+  StreamFeed feed(stream);  // before the Host, whose emits it takes
   DaemonMetrics metrics;
   DeliverySeries series;
   std::unique_ptr<cluster::Cluster> cluster;
-  HostOptions host_options =
-      with_hooks(options.host, stream, metrics, series);
+  HostOptions host_options = with_hooks(options.host, feed, metrics, series);
   if (options.cluster) cluster = join_cluster(*options.cluster, host_options);
   Host host(std::move(host_options));
   ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
@@ -291,6 +295,7 @@ int run_daemon(const DaemonOptions& options) {
   http.tls_cert = options.tls_cert;
   http.tls_key = options.tls_key;
   http.heartbeat = options.heartbeat;
+  http.slow = &ApiRouter::runs_plugin_code;
   // Opened here, before any client can connect, so resumes reach back past
   // the memory ring, and past a restart, into the durable journal.
   if (EventLog* journal = host.journal())
@@ -364,6 +369,7 @@ int run_daemon(const DaemonOptions& options) {
   if (ingress) ingress->stop();
   series.stop();
   const Host::StopReport report = host.stop();
+  feed.flush();  // system.shutdown reaches the stream before "shutdown"
   server.stop();
   std::error_code ignored;
   std::filesystem::remove(info_path, ignored);
