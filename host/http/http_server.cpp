@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "common/error.h"
+#include "common/thread_priority.h"
 #include "http/request_session.h"
 #include "http/server_parts.h"
 #include "http/sse_session.h"
@@ -263,7 +264,10 @@ void HttpServer::start() {
   impl_->stream_work.emplace(impl_->stream_io.get_executor());
   const unsigned stream_threads = std::max(1u, impl_->options.stream_threads);
   for (unsigned i = 0; i < stream_threads; ++i) {
-    impl_->io_threads.emplace_back([this] { impl_->stream_io.run(); });
+    impl_->io_threads.emplace_back([this] {
+      lower_thread_priority(impl_->options.stream_nice);
+      impl_->stream_io.run();
+    });
   }
 }
 

@@ -71,6 +71,10 @@ struct HttpServerOptions {
   // (empty: none).
   unsigned io_threads = 2;
   unsigned stream_threads = 1;
+  // How much nicer than the process the stream threads run (see
+  // common/thread_priority.h): > 0 lets answers go before the fan-out
+  // when the CPUs are busy.
+  int stream_nice = 0;
   unsigned handler_threads = 4;
   unsigned slow_threads = 4;
   std::function<bool(const HttpRequest&)> slow;

@@ -127,7 +127,7 @@ class SseSession : public Connection,
       return;
     }
     for (const StreamEventPtr& e : held) {
-      if (e->id > last) pending_ += e->frame;
+      if (e->id > last) pending_ += e->frame();
     }
   }
 
@@ -157,12 +157,12 @@ class SseSession : public Connection,
     const bool overflowed = subscriber_->overflowed();
     const std::vector<StreamEventPtr> events = subscriber_->take();
     std::size_t size = pending_.size();
-    for (const StreamEventPtr& e : events) size += e->frame.size();
+    for (const StreamEventPtr& e : events) size += e->frame().size();
     out_.clear();
     out_.reserve(size);
     out_ += pending_;
     pending_.clear();
-    for (const StreamEventPtr& e : events) out_ += e->frame;
+    for (const StreamEventPtr& e : events) out_ += e->frame();
     if (overflowed && !finish_after_write_) {
       out_ += sse_event(
           "overflow",

@@ -144,7 +144,6 @@ void EventStream::publish(StreamEvent event) {
 
 void EventStream::publish(std::vector<StreamEvent> events) {
   if (events.empty()) return;
-  // Encoded here, outside the lock, once for every client.
   std::vector<StreamEventPtr> shared;
   shared.reserve(events.size());
   for (StreamEvent& event : events) {

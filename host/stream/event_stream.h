@@ -44,9 +44,9 @@ class EventStream {
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
 
-  // Publishes one event: encodes its SSE message once (PublishedEvent),
-  // appends it to the ring and offers it to every subscriber whose filter
-  // matches. Its cost grows with the number of subscribers, so the daemon
+  // Publishes one event: appends it to the ring and offers it to every
+  // subscriber whose filter matches, one PublishedEvent shared by all (its
+  // SSE message is encoded once, for all of them). Its cost grows with the number of subscribers, so the daemon
   // calls it from a StreamFeed's thread, not the emitter's. Wakes (if any)
   // are called after the lock is released.
   void publish(StreamEvent event);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,12 +29,20 @@ struct StreamEvent {
 std::string format_sse(const StreamEvent& event);
 
 // An event as the stream holds it once published: the event and its SSE
-// message (format_sse), encoded once for every client, which send `frame`
-// itself rather than a copy of their own.
+// message (format_sse), encoded once for every client, which send frame()
+// itself rather than a copy of their own. It is encoded when first asked
+// for, so an event no client ever gets costs no encoding. Thread-safety:
+// frame() may be called from any thread.
 struct PublishedEvent : StreamEvent {
-  explicit PublishedEvent(StreamEvent event)
-      : StreamEvent(std::move(event)), frame(format_sse(*this)) {}
-  const std::string frame;
+  explicit PublishedEvent(StreamEvent event) : StreamEvent(std::move(event)) {}
+  const std::string& frame() const {
+    std::call_once(encoded_, [this] { frame_ = format_sse(*this); });
+    return frame_;
+  }
+
+ private:
+  mutable std::once_flag encoded_;
+  mutable std::string frame_;  // written once, under encoded_
 };
 
 // Events are shared, not copied, between the ring and every client queue.

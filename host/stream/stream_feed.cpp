@@ -2,13 +2,15 @@
 
 #include <utility>
 
+#include "common/thread_priority.h"
 #include "stream/event_stream.h"
 
 namespace eventhost {
 
-StreamFeed::StreamFeed(EventStream& stream, std::size_t max_pending)
+StreamFeed::StreamFeed(EventStream& stream, std::size_t max_pending, int nice)
     : stream_(stream),
       max_pending_(max_pending == 0 ? 1 : max_pending),
+      nice_(nice),
       thread_([this] { run(); }) {}
 
 StreamFeed::~StreamFeed() {
@@ -36,6 +38,7 @@ void StreamFeed::flush() {
 }
 
 void StreamFeed::run() {
+  lower_thread_priority(nice_);
   std::unique_lock lock(mutex_);
   for (;;) {
     work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });

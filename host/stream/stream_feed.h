@@ -6,6 +6,10 @@
 // (EventStream::publish of a vector): each event is encoded once, and each
 // client's queue is locked once per batch.
 //
+// With `nice` > 0 the thread runs that much nicer than the process
+// (common/thread_priority.h): when the CPUs are busy, the fan-out gives
+// way to the emitters instead of slowing them down.
+//
 // Bounded: at most `max_pending` events wait. Past that, push() blocks
 // until the thread has caught up, so emitters are slowed (as they were
 // when they published themselves) instead of memory growing; it happens
@@ -32,7 +36,8 @@ class EventStream;
 
 class StreamFeed {
  public:
-  explicit StreamFeed(EventStream& stream, std::size_t max_pending = 65536);
+  explicit StreamFeed(EventStream& stream, std::size_t max_pending = 65536,
+                      int nice = 0);
   ~StreamFeed();
   StreamFeed(const StreamFeed&) = delete;
   StreamFeed& operator=(const StreamFeed&) = delete;
@@ -48,6 +53,7 @@ class StreamFeed {
 
   EventStream& stream_;
   const std::size_t max_pending_;
+  const int nice_;
   std::mutex mutex_;
   std::condition_variable work_;      // the thread waits here for events
   std::condition_variable done_;      // push() for room, flush() for progress

@@ -101,7 +101,8 @@ TEST_CASE("an event's message is encoded once and shared by all subscribers") {
   REQUIRE(got_a.size() == 1);
   REQUIRE(got_b.size() == 1);
   CHECK(got_a.front() == got_b.front());  // the same object, not a copy
-  CHECK(got_a.front()->frame == "id: 7\nevent: a.b\ndata: {\"x\": 1}\n\n");
+  CHECK(got_a.front()->frame() == "id: 7\nevent: a.b\ndata: {\"x\": 1}\n\n");
+  CHECK(&got_a.front()->frame() == &got_b.front()->frame());
 }
 
 TEST_CASE("a batch keeps its order, honours filters and wakes each once") {
