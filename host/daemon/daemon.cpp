@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "api/api_router.h"
@@ -121,18 +122,31 @@ void write_daemon_info(const std::filesystem::path& path,
   std::filesystem::rename(temp, path);  // readers never see half a file
 }
 
-// Reads the live stream's resume from the journal: committed events after
-// `after`, up to `upto`, whose names match the filter.
-auto journal_backfill(EventLog& journal) {
-  return [&journal](std::uint64_t after, std::uint64_t upto,
-                    const std::vector<std::string>& filter, std::size_t limit) {
-    journal.flush();  // what was published is committed before it is read
+// The journal as the live stream's resume reads it, on the server's I/O
+// threads. The Host destroys its journal when it stops, while the server
+// still runs: close() (which waits for a read under way) comes first, and
+// a resume after it gets what the memory ring holds.
+class JournalReader {
+ public:
+  explicit JournalReader(EventLog& journal) : journal_(&journal) {}
+  void close() {
+    std::unique_lock lock(mutex_);
+    journal_ = nullptr;
+  }
+  // Committed events after `after`, up to `upto`, whose names match the
+  // filter, at most `limit`.
+  std::vector<StreamEvent> read(std::uint64_t after, std::uint64_t upto,
+                                const std::vector<std::string>& filter,
+                                std::size_t limit) {
+    std::shared_lock lock(mutex_);
     std::vector<StreamEvent> out;
+    if (journal_ == nullptr) return out;
+    journal_->flush();  // what was published is committed before it is read
     JournalQuery query;
     query.after_id = after;
     query.limit = 1000;
     for (;;) {
-      const auto page = journal.list(query);
+      const auto page = journal_->list(query);
       for (const JournalEntry& e : page) {
         if (e.id > upto || out.size() == limit) return out;
         const bool wanted =
@@ -145,8 +159,12 @@ auto journal_backfill(EventLog& journal) {
       if (page.size() < query.limit) return out;
       query.after_id = page.back().id;
     }
-  };
-}
+  }
+
+ private:
+  std::shared_mutex mutex_;
+  EventLog* journal_;  // GUARDED_BY(mutex_); null once closed
+};
 
 // Every live stream client holds a socket, and the soft limit on open files
 // is often 1024 while the hard one is far higher: a daemon serving a
@@ -310,8 +328,15 @@ int run_daemon(const DaemonOptions& options) {
   http.stream_nice = kStreamNice;
   // Opened here, before any client can connect, so resumes reach back past
   // the memory ring, and past a restart, into the durable journal.
-  if (EventLog* journal = host.journal())
-    http.backfill = journal_backfill(*journal);
+  std::shared_ptr<JournalReader> reader;
+  if (EventLog* journal = host.journal()) {
+    reader = std::make_shared<JournalReader>(*journal);
+    http.backfill = [reader](std::uint64_t after, std::uint64_t upto,
+                             const std::vector<std::string>& filter,
+                             std::size_t limit) {
+      return reader->read(after, upto, filter, limit);
+    };
+  }
   HttpServer server(
       http,
       [&router](const HttpRequest& r) {
@@ -380,6 +405,7 @@ int run_daemon(const DaemonOptions& options) {
   }
   if (ingress) ingress->stop();
   series.stop();
+  if (reader) reader->close();  // before the Host lets go of its journal
   const Host::StopReport report = host.stop();
   feed.flush();  // system.shutdown reaches the stream before "shutdown"
   server.stop();
