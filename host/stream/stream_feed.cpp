@@ -1,11 +1,18 @@
 #include "stream/stream_feed.h"
 
+#include <chrono>
 #include <utility>
 
 #include "common/thread_priority.h"
 #include "stream/event_stream.h"
 
 namespace eventhost {
+namespace {
+
+constexpr std::size_t kGather = 1024;  // events that end the gathering
+constexpr std::chrono::microseconds kLinger{1000};  // its longest wait
+
+}  // namespace
 
 StreamFeed::StreamFeed(EventStream& stream, std::size_t max_pending, int nice)
     : stream_(stream),
@@ -27,8 +34,8 @@ void StreamFeed::push(StreamEvent event) {
   done_.wait(lock, [this] { return pending_.size() < max_pending_; });
   pending_.push_back(std::move(event));
   ++pushed_;
-  // Only an empty queue can have the thread waiting.
-  if (pending_.size() == 1) work_.notify_one();
+  // The thread waits for a first event, then for a full gathering.
+  if (pending_.size() == 1 || pending_.size() == kGather) work_.notify_one();
 }
 
 void StreamFeed::flush() {
@@ -43,6 +50,14 @@ void StreamFeed::run() {
   for (;;) {
     work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping, and nothing left
+    // A burst (a POST's batch) comes an event at a time: gathered for a
+    // moment, each client is offered and woken once for many events, not
+    // once per event, which costs less and leaves the CPUs to the emitter.
+    if (!stopping_ && pending_.size() < kGather) {
+      work_.wait_for(lock, kLinger, [this] {
+        return stopping_ || pending_.size() >= kGather;
+      });
+    }
     std::vector<StreamEvent> batch;
     batch.swap(pending_);
     lock.unlock();

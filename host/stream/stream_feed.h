@@ -2,9 +2,10 @@
 // own, so that an emitter (a POST's handler, a plugin) never waits for the
 // fan-out to the live stream's clients: push() queues the event and
 // returns at once, whatever the number of clients. The thread publishes
-// what has gathered meanwhile, in push order, as one batch
-// (EventStream::publish of a vector): each event is encoded once, and each
-// client's queue is locked once per batch.
+// what has gathered, in push order, as one batch (EventStream::publish of
+// a vector): each client's queue is locked, and the client woken, once per
+// batch. Having woken, it gathers for up to 1 ms (or 1 024 events) first,
+// so a burst makes a few batches rather than one per event.
 //
 // With `nice` > 0 the thread runs that much nicer than the process
 // (common/thread_priority.h): when the CPUs are busy, the fan-out gives
