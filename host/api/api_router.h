@@ -27,7 +27,9 @@
 //    nothing a management call does delays them;
 //  - reads (GET and HEAD), plugin actions and replays share the Host: they
 //    read its controlling state and reach plugins through the thread-safe
-//    dispatcher, so a slow action or replay holds nobody else up;
+//    dispatcher (core/host.h allows them on several threads at once; the
+//    daemon opens the journal before it serves, as replay needs), so a
+//    slow action or replay holds nobody else up;
 //  - every change (enable, disable, settings, isolation, level, dead
 //    letters, the folder refresh) has the Host to itself: it waits for the
 //    reads under way, and reads wait for it.
