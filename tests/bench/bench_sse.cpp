@@ -92,8 +92,27 @@ void wait_for_clients(int port, std::size_t n) {
   }
 }
 
+// Waits until the daemon has put `n` events on its live stream in all:
+// the stream's feed publishes after the POST is answered, and a round's
+// clients must not count the previous round's events as their own.
+void wait_for_broadcast(int port, std::uint64_t n) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::uint64_t done = 0;
+  while ((done = nlohmann::json::parse(bench::get_ok(port, "/api/events/stats"))
+                     .at("total_events_broadcast")
+                     .get<std::uint64_t>()) < n) {
+    if (Clock::now() > deadline) {
+      throw std::runtime_error("the daemon broadcast " + std::to_string(done) +
+                               " events, not " + std::to_string(n));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+// `posted`: the events POSTed to this daemon so far, this round's added.
 Round fan_out(const bench::BenchDaemon& daemon, int clients,
-              const std::string& batch, int events) {
+              const std::string& batch, int events, std::uint64_t& posted) {
+  wait_for_broadcast(daemon.port(), posted);
   std::vector<Client> all(clients);
   const int epoll = epoll_create1(EPOLL_CLOEXEC);
   const std::string request =
@@ -150,6 +169,7 @@ Round fan_out(const bench::BenchDaemon& daemon, int clients,
         std::chrono::duration<double>(Clock::now() - start).count();
     if (reply.status != 200)
       throw std::runtime_error("POST answered " + std::to_string(reply.status));
+    posted += static_cast<std::uint64_t>(events);
     const auto deadline = Clock::now() + std::chrono::seconds(60);
     while (Clock::now() < deadline && finished + gone < clients) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -206,10 +226,12 @@ void run_sse(const bench::Config& config, bench::Report& report) {
              "\n";
   }
   std::vector<double> one, many, post, post_alone;
+  std::uint64_t posted = 0;
   for (int r = 0; r < rounds; ++r) {
-    post_alone.push_back(fan_out(daemon, 0, batch, events).post_seconds);
-    one.push_back(fan_out(daemon, 1, batch, events).seconds);
-    const Round round = fan_out(daemon, clients, batch, events);
+    post_alone.push_back(
+        fan_out(daemon, 0, batch, events, posted).post_seconds);
+    one.push_back(fan_out(daemon, 1, batch, events, posted).seconds);
+    const Round round = fan_out(daemon, clients, batch, events, posted);
     many.push_back(round.seconds);
     post.push_back(round.post_seconds);
   }
