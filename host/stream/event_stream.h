@@ -46,9 +46,9 @@ class EventStream {
 
   // Publishes one event: appends it to the ring and offers it to every
   // subscriber whose filter matches, one PublishedEvent shared by all (its
-  // SSE message is encoded once, for all of them). Its cost grows with the number of subscribers, so the daemon
-  // calls it from a StreamFeed's thread, not the emitter's. Wakes (if any)
-  // are called after the lock is released.
+  // SSE message is encoded once, for all of them). Its cost grows with the
+  // number of subscribers, so the daemon calls it from a StreamFeed's thread,
+  // not the emitter's. Wakes (if any) are called after the lock is released.
   void publish(StreamEvent event);
   // Publishes `events` in order as one step: each subscriber's queue is
   // locked once for the batch and woken at most once (as publishing them
