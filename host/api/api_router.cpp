@@ -92,10 +92,37 @@ std::optional<HttpResponse> ApiRouter::refusal(const HttpRequest& req) {
   return res;
 }
 
+namespace {
+
+enum class HostAccess { kNone, kShared, kWhole };
+
+// How much of the Host `req` needs (see the thread-safety note in
+// api_router.h). A route not listed as free or shared is a change.
+HostAccess host_access(const HttpRequest& req) {
+  const std::string path = req.path();
+  if (path == "/healthz" || path == "/api/session") return HostAccess::kNone;
+  if (path == "/api/events" && req.method == "POST") return HostAccess::kNone;
+  if (req.method == "GET" || req.method == "HEAD") return HostAccess::kShared;
+  if (path == "/api/replay") return HostAccess::kShared;
+  if (req.method == "POST" && path.rfind("/api/plugins/", 0) == 0 &&
+      path.find("/actions/") != std::string::npos) {
+    return HostAccess::kShared;
+  }
+  return HostAccess::kWhole;
+}
+
+}  // namespace
+
+bool ApiRouter::runs_plugin_code(const HttpRequest& req) {
+  if (req.method == "GET" || req.method == "HEAD") return false;
+  const std::string path = req.path();
+  return path == "/api/replay" || path.rfind("/api/plugins/", 0) == 0;
+}
+
 HttpResponse ApiRouter::handle(const HttpRequest& req) {
   if (auto refused = refusal(req)) return *refused;
   try {
-    std::lock_guard lock(control_mutex_);
+    std::shared_lock serving(serving_mutex_);
     if (stopping_ && req.path() != "/healthz") {
       HttpResponse res = error_response(
           503, ErrorKind::kRefused,
@@ -103,6 +130,17 @@ HttpResponse ApiRouter::handle(const HttpRequest& req) {
       res.headers["Retry-After"] = "5";
       return res;
     }
+    switch (host_access(req)) {
+      case HostAccess::kNone:
+        return route(req);
+      case HostAccess::kShared: {
+        std::shared_lock host(host_mutex_);
+        return route(req);
+      }
+      case HostAccess::kWhole:
+        break;
+    }
+    std::unique_lock host(host_mutex_);
     return route(req);
   } catch (const Error& e) {
     return error_response(e);
@@ -232,14 +270,15 @@ HttpResponse ApiRouter::readiness() const {
 }
 
 void ApiRouter::begin_shutdown() {
-  std::lock_guard lock(control_mutex_);
+  std::unique_lock serving(serving_mutex_);
   stopping_ = true;
   ready_.store(false);
 }
 
 void ApiRouter::refresh_folder() {
-  std::lock_guard lock(control_mutex_);  // the Host's controlling thread
+  std::shared_lock serving(serving_mutex_);
   if (stopping_) return;
+  std::unique_lock host(host_mutex_);  // the Host's controlling state
   for (const std::string& key : host_.refresh_folder()) {
     spdlog::info(
         "found new plugin {} in {}; it stays disabled until `eventhost "

@@ -19,9 +19,23 @@
 // header, the cookie nor a login code is ever logged.
 //
 // Thread-safety: handle() and refresh_folder() may be called from any
-// thread; one internal mutex serializes them, so the Host sees a single
-// controlling thread (the HTTP server calls handle() from one thread, so
-// the mutex is contended only by the folder refresh).
+// thread, concurrently (the HTTP server answers several requests at once).
+// What may overlap, by what it asks of the Host:
+//  - events ingest (POST /api/events), /healthz and the dashboard session
+//    routes use only what the Host and the session table make thread-safe
+//    (emit, check, wait_durable, stats): they take no lock on the Host, so
+//    nothing a management call does delays them;
+//  - reads (GET and HEAD), plugin actions and replays share the Host: they
+//    read its controlling state and reach plugins through the thread-safe
+//    dispatcher (core/host.h allows them on several threads at once; the
+//    daemon opens the journal before it serves, as replay needs), so a
+//    slow action or replay holds nobody else up;
+//  - every change (enable, disable, settings, isolation, level, dead
+//    letters, the folder refresh) has the Host to itself: it waits for the
+//    reads under way, and reads wait for it.
+// The lock for that is a std::shared_mutex; with glibc, readers are not
+// held back by a change that waits, so a slow action delays a change but
+// never the reads behind it.
 #pragma once
 
 #include <array>
@@ -31,6 +45,7 @@
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "api/session_table.h"
@@ -76,9 +91,14 @@ class ApiRouter {
   void set_ready(bool ready) { ready_.store(ready); }
 
   // From now on every request but GET /healthz gets 503 and the Host is
-  // no longer touched, so the daemon may stop it. Waits for a request in
-  // progress to finish.
+  // no longer touched, so the daemon may stop it. Waits for the requests
+  // in progress to finish.
   void begin_shutdown();
+
+  // Whether `request` runs plugin code (actions, settings, enable,
+  // disable, isolation, replay), so the HTTP server answers it on threads
+  // of its own (HttpServerOptions::slow).
+  static bool runs_plugin_code(const HttpRequest& request);
 
  private:
   HttpResponse route(const HttpRequest& request);
@@ -118,9 +138,14 @@ class ApiRouter {
   std::function<nlohmann::json()> cluster_status_;
   std::function<std::string()> cluster_metrics_;
   const std::int64_t started_at_us_;
-  std::mutex control_mutex_;  // held for every call into the Host
+  // Shared by every request being answered; begin_shutdown() takes it
+  // whole. Taken before host_mutex_.
+  std::shared_mutex serving_mutex_;
+  // The Host's controlling state: shared by reads, actions and replays,
+  // whole for a change (see the thread-safety note above).
+  std::shared_mutex host_mutex_;
   std::atomic<bool> ready_{false};
-  bool stopping_ = false;  // GUARDED_BY(control_mutex_)
+  bool stopping_ = false;  // GUARDED_BY(serving_mutex_)
 };
 
 }  // namespace eventhost

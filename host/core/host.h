@@ -11,9 +11,9 @@
 // and, in a session, take effect at once.
 //
 // Thread-safety: emit() and stats() may be called from any thread once
-// started; plugins reach the host services (eh_host_api) from their calls
-// through a HostGate (core/host_gate.h). The other methods are for one
-// controlling thread.
+// started; plugins reach host services through a HostGate (host_gate.h).
+// Other methods: one controlling thread at a time, except that the const
+// ones, run_action() and replay() may run on several at once (no other then).
 // Errors: throws eventhost::Error; kNotFound for unknown plugins, events
 // or actions (the message names the nearest known one), kInvalidInput for
 // bad JSON or settings, kRefused when a rule forbids the request.

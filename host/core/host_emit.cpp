@@ -91,22 +91,29 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
     return append_for_cluster(std::move(checked), depth, std::move(outcome));
   }
   auto accepted = std::make_shared<Event>();
-  accepted->id = next_event_id();
   accepted->name = std::move(checked.name);
   accepted->payload = std::move(checked.payload);
-  accepted->emitted_at_us = now_us();
   accepted->level = checked.level;
   accepted->depth = depth;
   accepted->cause = std::move(cause);
-  emitted_[level_index].fetch_add(1);
-  outcome.event_id = accepted->id;
-  if (journal_) {
-    ledger_.ingest_begin(accepted->id);
-    outcome.journal_ticket = journal_->append(
-        {accepted->id, accepted->name, accepted->payload,
-         static_cast<std::uint32_t>(accepted->level), accepted->emitted_at_us});
+  {
+    // Held from taking the id until on_emitted has returned, so the
+    // journal and on_emitted (the daemon's live stream, whose clients
+    // resume by id) see events in id order, however many threads emit.
+    std::lock_guard order(ids_mutex_);
+    accepted->id = next_event_id();
+    accepted->emitted_at_us = now_us();
+    emitted_[level_index].fetch_add(1);
+    outcome.event_id = accepted->id;
+    if (journal_) {
+      ledger_.ingest_begin(accepted->id);
+      outcome.journal_ticket =
+          journal_->append({accepted->id, accepted->name, accepted->payload,
+                            static_cast<std::uint32_t>(accepted->level),
+                            accepted->emitted_at_us});
+    }
+    if (options_.on_emitted) options_.on_emitted(*accepted);
   }
-  if (options_.on_emitted) options_.on_emitted(*accepted);
   const std::uint64_t id = accepted->id;
   const Dispatcher::Fanout fanout =
       dispatcher_->dispatch(std::move(accepted), overflow);
@@ -155,8 +162,8 @@ void Host::emit_host_event(const std::string& name,
   }
 }
 
+// REQUIRES(ids_mutex_): emit_caused() holds it.
 std::uint64_t Host::next_event_id() {
-  std::lock_guard lock(ids_mutex_);
   if (next_id_ == id_limit_) {
     const std::uint64_t block =
         id_block_ == 0 ? kFirstIdBlock

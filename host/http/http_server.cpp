@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "common/error.h"
+#include "common/thread_priority.h"
 #include "http/request_session.h"
 #include "http/server_parts.h"
 #include "http/sse_session.h"
@@ -40,11 +42,14 @@ std::string json_error(const char* kind, const std::string& message) {
 
 }  // namespace http_detail
 
+// Each connection's socket gets a strand of its own: its handlers never
+// overlap, while other connections run on the other I/O threads.
 template <typename Acceptor>
 void HttpServer::Impl::accept(Acceptor& acceptor, bool trusted) {
+  using Socket = typename Acceptor::protocol_type::socket;
+  auto socket = std::make_shared<Socket>(asio::make_strand(io));
   acceptor.async_accept(
-      [this, &acceptor, trusted](error_code ec,
-                                 typename Acceptor::protocol_type::socket s) {
+      *socket, [this, &acceptor, trusted, socket](error_code ec) {
         if (ec == asio::error::operation_aborted) return;
         if (ec) {
           // Out of file descriptors, most likely: try again shortly rather
@@ -55,20 +60,21 @@ void HttpServer::Impl::accept(Acceptor& acceptor, bool trusted) {
         }
         if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) {
           if (tls) {
-            start_session(tls_stream(std::move(s), *tls), trusted, true);
+            start_session(tls_stream(std::move(*socket), *tls), trusted, true);
           } else {
-            start_session(std::move(s), trusted, true);
+            start_session(std::move(*socket), trusted, true);
           }
         } else {
-          start_session(std::move(s), trusted, false);  // the control socket
+          // The control socket.
+          start_session(std::move(*socket), trusted, false);
         }
         accept(acceptor, trusted);
       });
 }
 
 void HttpServer::Impl::accept_later(std::function<void()> again) {
-  auto timer =
-      std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+  auto timer = std::make_shared<asio::steady_timer>(
+      acceptors, std::chrono::milliseconds(50));
   timer->async_wait([timer, again = std::move(again)](error_code ec) {
     if (!ec) again();
   });
@@ -95,7 +101,8 @@ void HttpServer::Impl::start_session(Stream stream, bool trusted,
   auto session = std::make_shared<RequestSession<Stream>>(
       std::move(stream), *this, trusted, std::move(slot), refuse);
   track(session);
-  session->start();
+  // On its strand, like everything it does.
+  asio::post(session->executor(), [session] { session->start(); });
 }
 
 // The certificate and key for HTTPS, checked now so that a bad file stops
@@ -148,7 +155,7 @@ void HttpServer::Impl::listen_tcp() {
   }
   const tcp::endpoint endpoint(address, options.port);
   const std::string where = options.host + ":" + std::to_string(options.port);
-  tcp_acceptor.emplace(io);
+  tcp_acceptor.emplace(acceptors);
   tcp_acceptor->open(endpoint.protocol());
   tcp_acceptor->set_option(asio::socket_base::reuse_address(true));
   tcp_acceptor->bind(endpoint, ec);
@@ -185,7 +192,7 @@ void HttpServer::Impl::listen_unix() {
     }
     std::filesystem::remove(options.control_socket);
   }
-  unix_acceptor.emplace(io, unix_socket());
+  unix_acceptor.emplace(acceptors, unix_socket());
   error_code ec;
   unix_acceptor->bind(endpoint, ec);
   if (ec) {
@@ -197,26 +204,38 @@ void HttpServer::Impl::listen_unix() {
   unix_acceptor->listen();
 }
 
+// On the acceptors' strand.
 void HttpServer::Impl::wind_down() {
   error_code ignored;
   if (tcp_acceptor) tcp_acceptor->close(ignored);
   if (unix_acceptor) unix_acceptor->close(ignored);
-  for (const auto& weak : connections) {
-    if (auto c = weak.lock()) c->go_away();
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(connections_mutex);
+    for (const auto& weak : connections) {
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
   }
+  for (const auto& c : open) c->go_away();
 }
 
 // Polls until every connection has closed or the deadline passed, then
 // ends the I/O loop.
 void HttpServer::Impl::stop_when_closed(
     std::chrono::steady_clock::time_point deadline) {
-  std::erase_if(connections, [](const auto& w) { return w.expired(); });
-  if (connections.empty() || std::chrono::steady_clock::now() >= deadline) {
+  bool none = false;
+  {
+    std::lock_guard lock(connections_mutex);
+    std::erase_if(connections, [](const auto& w) { return w.expired(); });
+    none = connections.empty();
+  }
+  if (none || std::chrono::steady_clock::now() >= deadline) {
+    stream_io.stop();
     io.stop();
     return;
   }
-  auto timer =
-      std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
+  auto timer = std::make_shared<asio::steady_timer>(
+      acceptors, std::chrono::milliseconds(20));
   timer->async_wait(
       [this, timer, deadline](error_code) { stop_when_closed(deadline); });
 }
@@ -236,7 +255,20 @@ void HttpServer::start() {
   if (impl_->tcp_acceptor) impl_->accept(*impl_->tcp_acceptor, false);
   if (impl_->unix_acceptor) impl_->accept(*impl_->unix_acceptor, true);
   impl_->running = true;
-  impl_->io_thread = std::thread([this] { impl_->io.run(); });
+  const unsigned threads = std::max(1u, impl_->options.io_threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    impl_->io_threads.emplace_back([this] { impl_->io.run(); });
+  }
+  // Live streams are handed over as they start; until then, and between
+  // them, their pool has nothing to do but must keep running.
+  impl_->stream_work.emplace(impl_->stream_io.get_executor());
+  const unsigned stream_threads = std::max(1u, impl_->options.stream_threads);
+  for (unsigned i = 0; i < stream_threads; ++i) {
+    impl_->io_threads.emplace_back([this] {
+      lower_thread_priority(impl_->options.stream_nice);
+      impl_->stream_io.run();
+    });
+  }
 }
 
 std::uint16_t HttpServer::port() const { return impl_->bound_port; }
@@ -249,12 +281,16 @@ void HttpServer::stop() {
   impl_->poster->disable();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  asio::post(impl_->io, [this, deadline] {
+  asio::post(impl_->acceptors, [this, deadline] {
     impl_->wind_down();
     impl_->stop_when_closed(deadline);
   });
-  impl_->control.join();
-  impl_->io_thread.join();
+  // Handlers still running post their answers to the I/O pool, which runs
+  // until the connections have closed.
+  impl_->handlers.join();
+  impl_->slow_handlers.join();
+  for (std::thread& t : impl_->io_threads) t.join();
+  impl_->io_threads.clear();
   if (!impl_->options.control_socket.empty()) {
     std::error_code ignored;
     std::filesystem::remove(impl_->options.control_socket, ignored);

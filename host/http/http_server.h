@@ -20,11 +20,19 @@
 // streams included, the control socket not); the next ones get 503 with
 // Retry-After.
 //
-// Threading: one I/O thread runs every connection, so a slow client never
-// holds a dispatch thread. Handlers run on one separate control thread, one
-// request at a time, so management calls (enable, configure, ...) are
-// serialized and a slow one does not stall the live stream or heartbeats.
-// start() and stop() are for the owning thread.
+// Threading: a pool of io_threads runs every connection (reading requests,
+// writing answers), each connection on a strand of its own, so a slow
+// client never holds a dispatch thread and connections are served in
+// parallel. A live stream moves to a pool of stream_threads of its own
+// (over TLS it stays put: its TLS state cannot move), which is woken from
+// the EventStream's publishing thread and writes to its clients, so no
+// request's answer waits behind the fan-out. Handlers run on a pool of
+// handler_threads, several requests at once: the handler must be
+// thread-safe (the daemon's ApiRouter decides what may overlap). Requests
+// that `slow` picks (those that run plugin code) run on slow_threads of
+// their own, so however many of them wait on plugins, other requests still
+// find a free handler thread. start() and stop() are for the owning
+// thread.
 //
 // Errors: start() throws Error(kIo) when an address cannot be bound,
 // Error(kUsage) for a certificate or key it cannot use, Error(kRefused)
@@ -58,10 +66,23 @@ struct HttpServerOptions {
   std::size_t max_connections = 1024;             // network ones
   // PEM files; both set = HTTPS on the TCP listener.
   std::filesystem::path tls_cert, tls_key;
+  // Threads (each at least 1): connections' I/O, live streams' I/O,
+  // ordinary handlers, and handlers for the requests `slow` holds true for
+  // (empty: none).
+  unsigned io_threads = 2;
+  unsigned stream_threads = 1;
+  // How much nicer than the process the stream threads run (see
+  // common/thread_priority.h): > 0 lets answers go before the fan-out
+  // when the CPUs are busy.
+  int stream_nice = 0;
+  unsigned handler_threads = 4;
+  unsigned slow_threads = 4;
+  std::function<bool(const HttpRequest&)> slow;
   // For a live-stream resume (Last-Event-ID) that reaches further back than
   // the memory ring: the durable events after `after`, up to `upto`, that
   // match `filter` (empty = all), oldest first, at most `limit`. Called on
-  // the server's I/O thread. Optional: without it, a resume is served from
+  // an I/O thread, possibly on several at once. Optional: without it, a
+  // resume is served from
   // the ring alone and what it lacks is reported as a gap.
   std::function<std::vector<StreamEvent>(
       std::uint64_t after, std::uint64_t upto,
@@ -69,8 +90,8 @@ struct HttpServerOptions {
       backfill;
 };
 
-// Answers one request. Runs on the server's control thread; exceptions
-// become a 500 with their message.
+// Answers one request. Runs on a handler thread, concurrently with other
+// requests; exceptions become a 500 with their message.
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class HttpServer {

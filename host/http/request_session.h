@@ -9,10 +9,13 @@
 // that stopped arriving, 413 for a body over the limit, 431 for a header
 // over the limit, 503 for a connection past --max-connections.
 //
-// Threading: the server's I/O thread; the handler runs on its control
-// thread and the answer is posted back.
+// Threading: the connection's strand on the server's I/O pool; the handler
+// runs on a handler pool and the answer is posted back to the strand.
 #pragma once
 
+#include <unistd.h>
+
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -56,10 +59,14 @@ class RequestSession
                  std::shared_ptr<Slot> slot, bool refuse)
       : stream_(std::move(stream)),
         server_(server),
-        timer_(server.io),
+        executor_(stream_.get_executor()),
+        timer_(executor_),
         slot_(std::move(slot)),
         trusted_(trusted),
         refuse_(refuse) {}
+
+  // The connection's strand (kept: the stream moves to a live stream).
+  const asio::any_io_executor& executor() const { return executor_; }
 
   void start() {
     if constexpr (is_tls<Stream>) {
@@ -72,8 +79,10 @@ class RequestSession
   // Idle connections are closed; one whose answer is being prepared
   // finishes it first.
   void go_away() override {
-    stopping_ = true;
-    if (!busy_) close();
+    asio::post(executor_, [self = this->shared_from_this()] {
+      self->stopping_ = true;
+      if (!self->busy_) self->close();
+    });
   }
 
  private:
@@ -227,21 +236,50 @@ class RequestSession
     const bool keep_alive = parser_->get().keep_alive();
     if (req.method == "GET" && req.path() == kStreamPath) {
       upgraded_ = true;
-      auto sse = std::make_shared<SseSession<Stream>>(std::move(stream_),
-                                                      server_, slot_);
-      server_.track(sse);
-      sse->start(req);
-      return;
+      return start_stream(std::move(req));
     }
     busy_ = true;
-    asio::post(server_.control, [self = this->shared_from_this(),
-                                 req = std::move(req), keep_alive] {
+    auto& pool = server_.pool_for(req);
+    asio::post(pool, [self = this->shared_from_this(), req = std::move(req),
+                      keep_alive] {
       HttpResponse res = self->server_.call_handler(req);
-      asio::post(self->server_.io,
+      asio::post(self->executor_,
                  [self, res = std::move(res), keep_alive]() mutable {
                    self->write(std::move(res), keep_alive);
                  });
     });
+  }
+
+  // Hands the connection to an SseSession on the stream I/O pool, so that
+  // writing to live-stream clients never delays a request's answer. A TLS
+  // connection stays where it is: its TLS state cannot move to another
+  // io_context.
+  void start_stream(HttpRequest req) {
+    if constexpr (is_tls<Stream>) {
+      auto sse = std::make_shared<SseSession<Stream>>(std::move(stream_),
+                                                      server_, slot_);
+      server_.track(sse);
+      sse->start(req);
+    } else {
+      error_code ec;
+      const auto protocol = stream_.local_endpoint(ec).protocol();
+      const auto native = ec ? -1 : stream_.release(ec);
+      if (ec) {
+        stream_.close(ec);  // the client sees the connection end
+        return;
+      }
+      Stream moved(asio::make_strand(server_.stream_io));
+      moved.assign(protocol, native, ec);
+      if (ec) {
+        ::close(native);
+        return;
+      }
+      auto sse = std::make_shared<SseSession<Stream>>(std::move(moved), server_,
+                                                      slot_);
+      server_.track(sse);
+      asio::post(sse->executor(),
+                 [sse, req = std::move(req)] { sse->start(req); });
+    }
   }
 
   void answer_error(unsigned status, const char* kind,
@@ -250,9 +288,13 @@ class RequestSession
   }
 
   void refuse_busy() {
-    static Clock::time_point last_said;
-    if (Clock::now() - last_said > std::chrono::seconds(10)) {
-      last_said = Clock::now();
+    // One line per 10 s at most, whichever connection says it.
+    const auto now = Clock::now().time_since_epoch().count();
+    auto last = server_.last_refusal_logged.load();
+    if (now - last > std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::seconds(10))
+                         .count() &&
+        server_.last_refusal_logged.compare_exchange_strong(last, now)) {
       spdlog::warn(
           "{} connections open, the --max-connections limit: answering 503 "
           "to new ones",
@@ -306,11 +348,9 @@ class RequestSession
   }
 
   void drain() {
-    // The bytes are thrown away, so every session may share one buffer
-    // (all run on the one I/O thread).
-    static char discard[4096];
+    if (!discard_) discard_ = std::make_unique<char[]>(kDiscard);
     lowest(stream_).async_read_some(
-        asio::buffer(discard),
+        asio::buffer(discard_.get(), kDiscard),
         [self = this->shared_from_this()](error_code ec, std::size_t) {
           if (ec) return self->close();
           self->drain();
@@ -325,15 +365,19 @@ class RequestSession
     lowest(stream_).close(ignored);
   }
 
+  static constexpr std::size_t kDiscard = 4096;
+
   Stream stream_;
   HttpServer::Impl& server_;
+  const asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::shared_ptr<Slot> slot_;
   bool trusted_;
   bool refuse_;
   bool busy_ = false, stopping_ = false, timed_out_ = false;
   bool lingering_ = false, upgraded_ = false;
-  std::string out_;  // a reply written outside Beast
+  std::string out_;                  // a reply written outside Beast
+  std::unique_ptr<char[]> discard_;  // what linger() reads and throws away
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };

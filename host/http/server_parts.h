@@ -4,19 +4,25 @@
 // (with request_session.h and sse_session.h): the only translation unit
 // that compiles Beast and Asio's SSL for the server.
 //
-// Threading: everything here belongs to the server's one I/O thread, except
-// Poster (any thread) and `control` (the handler thread).
+// Threading: the I/O pool's threads run every connection, each on a strand
+// of its own (its socket's executor), so a connection's handlers never run
+// at once while different connections run in parallel. What several
+// connections share here is atomic or under a mutex. The handler pools
+// run RequestHandler calls; Poster may be used from any thread.
 #pragma once
 
-#include <atomic>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -55,28 +61,29 @@ auto& lowest(Stream& stream) {
 class Connection {
  public:
   virtual ~Connection() = default;
+  // Any thread: the connection does it on its own strand.
   virtual void go_away() = 0;
 };
 
-// Posts work to the I/O thread for as long as the server runs. Publishers
-// on other threads wake live-stream sessions through it; after stop() their
-// wakes do nothing instead of touching a destroyed io_context.
+// Posts work to a connection's strand for as long as the server runs.
+// Publishers on other threads wake live-stream sessions through it; after
+// stop() their wakes do nothing instead of touching a destroyed
+// io_context.
 class Poster {
  public:
-  explicit Poster(asio::io_context& io) : io_(&io) {}
-  template <typename Fn>
-  void post(Fn&& fn) {
+  template <typename Executor, typename Fn>
+  void post(const Executor& executor, Fn&& fn) {
     std::lock_guard lock(mutex_);
-    if (io_ != nullptr) asio::post(*io_, std::forward<Fn>(fn));
+    if (enabled_) asio::post(executor, std::forward<Fn>(fn));
   }
   void disable() {
     std::lock_guard lock(mutex_);
-    io_ = nullptr;
+    enabled_ = false;
   }
 
  private:
   std::mutex mutex_;
-  asio::io_context* io_;  // GUARDED_BY(mutex_)
+  bool enabled_ = true;  // GUARDED_BY(mutex_)
 };
 
 // The API's error body, {"error", "kind"}, for the replies the server
@@ -85,8 +92,8 @@ std::string json_error(const char* kind, const std::string& message);
 
 // Held by every network connection (a live stream keeps the one its
 // request came in on); the count is what --max-connections limits. Taken
-// on the I/O thread, but let go wherever the connection's last owner ends
-// (a request's handler on the control thread too), hence atomic.
+// by the acceptor, let go wherever the connection's last owner ends (an
+// I/O thread or a handler thread), hence atomic.
 class Slot {
  public:
   explicit Slot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
@@ -102,23 +109,39 @@ class Slot {
 
 struct HttpServer::Impl {
   Impl(HttpServerOptions o, RequestHandler h, EventStream& s)
-      : options(std::move(o)), handler(std::move(h)), stream(s) {}
+      : options(std::move(o)),
+        handler(std::move(h)),
+        stream(s),
+        handlers(std::max(1u, options.handler_threads)),
+        slow_handlers(std::max(1u, options.slow_threads)) {}
 
   HttpServerOptions options;
   RequestHandler handler;
   EventStream& stream;
-  http_detail::asio::io_context io;
-  http_detail::asio::thread_pool control{1};
+  http_detail::asio::io_context io;         // connections and requests
+  http_detail::asio::io_context stream_io;  // live streams (see start())
+  // The acceptors, their retries and the winding down at stop() run here,
+  // one at a time.
+  http_detail::asio::strand<http_detail::asio::io_context::executor_type>
+      acceptors = http_detail::asio::make_strand(io);
+  // Where requests are answered (see HttpServerOptions::slow).
+  http_detail::asio::thread_pool handlers;
+  http_detail::asio::thread_pool slow_handlers;
   std::shared_ptr<http_detail::Poster> poster =
-      std::make_shared<http_detail::Poster>(io);
+      std::make_shared<http_detail::Poster>();
   std::optional<http_detail::asio::ssl::context> tls;  // with --tls-cert
   std::optional<http_detail::tcp::acceptor> tcp_acceptor;
   std::optional<http_detail::unix_socket::acceptor> unix_acceptor;
-  // I/O thread only, as are the counts.
-  std::vector<std::weak_ptr<http_detail::Connection>> connections;
+  std::mutex connections_mutex;
+  std::vector<std::weak_ptr<http_detail::Connection>>
+      connections;  // GUARDED_BY(connections_mutex)
   std::atomic<std::size_t> open_connections{0};  // network, up to the limit
   std::atomic<std::size_t> refusing{0};  // past the limit, being told 503
-  std::thread io_thread;
+  std::atomic<std::int64_t> last_refusal_logged{0};  // steady ticks
+  std::optional<http_detail::asio::executor_work_guard<
+      http_detail::asio::io_context::executor_type>>
+      stream_work;                      // keeps stream_io running
+  std::vector<std::thread> io_threads;  // both pools
   std::uint16_t bound_port = 0;
   bool running = false;
 
@@ -131,11 +154,17 @@ struct HttpServer::Impl {
   template <typename Stream>
   void start_session(Stream stream, bool trusted, bool network);
   void track(std::weak_ptr<http_detail::Connection> c) {
+    std::lock_guard lock(connections_mutex);
     std::erase_if(connections, [](const auto& w) { return w.expired(); });
     connections.push_back(std::move(c));
   }
   void wind_down();
   void stop_when_closed(std::chrono::steady_clock::time_point deadline);
+
+  // The pool that answers `req`.
+  http_detail::asio::thread_pool& pool_for(const HttpRequest& req) {
+    return options.slow && options.slow(req) ? slow_handlers : handlers;
+  }
 
   HttpResponse call_handler(const HttpRequest& req) {
     try {

@@ -3,7 +3,9 @@
 // resume from the journal (Last-Event-ID) and an end when the client falls
 // behind, hangs up or the server stops. Internal to http_server.cpp.
 //
-// Threading: the server's I/O thread; publishers wake it through Poster.
+// Threading: the connection's strand on the server's stream I/O pool (the
+// request I/O pool's, over TLS); the stream's publishing thread wakes it
+// through Poster.
 #pragma once
 
 #include <boost/asio/write.hpp>
@@ -49,23 +51,27 @@ class SseSession : public Connection,
              std::shared_ptr<Slot> slot)
       : stream_(std::move(stream)),
         server_(server),
-        heartbeat_(server.io),
+        executor_(stream_.get_executor()),
+        heartbeat_(executor_),
         slot_(std::move(slot)) {}
   ~SseSession() override {
     if (subscriber_) subscriber_->close();
   }
 
+  // The connection's strand.
+  const asio::any_io_executor& executor() const { return executor_; }
+
   void start(const HttpRequest& req) {
     std::weak_ptr<SseSession> weak = this->shared_from_this();
     auto poster = server_.poster;
     const auto resume = req.last_event_id();
-    subscriber_ = server_.stream.subscribe(split_patterns(req.query("events")),
-                                           resume, [poster, weak] {
-                                             poster->post([weak] {
-                                               if (auto self = weak.lock())
-                                                 self->pump();
-                                             });
-                                           });
+    subscriber_ =
+        server_.stream.subscribe(split_patterns(req.query("events")), resume,
+                                 [poster, weak, executor = executor_] {
+                                   poster->post(executor, [weak] {
+                                     if (auto self = weak.lock()) self->pump();
+                                   });
+                                 });
     pending_ = ": eventhost live stream\n\n";
     if (resume && server_.options.backfill) {
       resume_from_journal(*resume, split_patterns(req.query("events")));
@@ -121,45 +127,62 @@ class SseSession : public Connection,
       return;
     }
     for (const StreamEventPtr& e : held) {
-      if (e->id > last) pending_ += format_sse(*e);
+      if (e->id > last) pending_ += e->frame();
     }
   }
 
   void go_away() override {
-    if (closing_) return;
-    pending_ += sse_event("shutdown", "{\"reason\": \"server stopping\"}");
-    finish_after_write_ = true;
-    pump();
+    asio::post(executor_, [self = this->shared_from_this()] {
+      if (self->closing_) return;
+      self->pending_ +=
+          sse_event("shutdown", "{\"reason\": \"server stopping\"}");
+      self->finish_after_write_ = true;
+      self->pump();
+    });
   }
 
  private:
+  // Sends what is waiting in one chunk: the notices first, then the
+  // queued events' frames (encoded once for every client, see
+  // PublishedEvent), then an overflow notice if the queue filled. The
+  // frames are copied into the chunk rather than written in place: one
+  // write buffer per event made a chunk of 1 000 events take 16 writev
+  // calls (Asio passes at most 64 buffers each), which cost more than
+  // the copy (bench "sse": 0.5-0.8 M copies/s against 1.6-2 M).
   void pump() {
     if (writing_ || closing_) return;
-    std::string text = std::move(pending_);
-    pending_.clear();
     // Read before take(): an overflowed queue gets nothing more, so every
     // event is sent before the overflow notice. Read after, a refill
     // between the two calls would follow the notice.
     const bool overflowed = subscriber_->overflowed();
-    for (const StreamEventPtr& e : subscriber_->take()) text += format_sse(*e);
+    const std::vector<StreamEventPtr> events = subscriber_->take();
+    std::size_t size = pending_.size();
+    for (const StreamEventPtr& e : events) size += e->frame().size();
+    out_.clear();
+    out_.reserve(size);
+    out_ += pending_;
+    pending_.clear();
+    for (const StreamEventPtr& e : events) out_ += e->frame();
     if (overflowed && !finish_after_write_) {
-      text += sse_event(
+      out_ += sse_event(
           "overflow",
           "{\"error\": \"this client fell behind: its queue filled, so the "
           "server disconnected it; reconnect with Last-Event-ID to "
           "resume\"}");
       finish_after_write_ = true;
     }
-    if (text.empty()) {
+    if (out_.empty()) {
       if (finish_after_write_) finish();
       return;
     }
-    out_ = std::move(text);
     writing_ = true;
     asio::async_write(
         stream_, http::make_chunk(asio::buffer(out_)),
         [self = this->shared_from_this()](error_code ec, std::size_t) {
           self->writing_ = false;
+          // A burst's big chunk is not kept for the quiet that follows.
+          if (self->out_.capacity() > kKeptChunk)
+            std::string().swap(self->out_);
           if (ec) return self->close();
           self->pump();
         });
@@ -208,15 +231,18 @@ class SseSession : public Connection,
     lowest(stream_).close(ignored);
   }
 
+  static constexpr std::size_t kKeptChunk = 64 * 1024;  // bytes
+
   Stream stream_;
   HttpServer::Impl& server_;
+  const asio::any_io_executor executor_;  // the connection's strand
   asio::steady_timer heartbeat_;
   std::shared_ptr<Slot> slot_;
   std::shared_ptr<EventStream::Subscriber> subscriber_;
   http::response<http::empty_body> response_;
   std::optional<http::response_serializer<http::empty_body>> serializer_;
   std::string pending_;  // comments and notices waiting for the next write
-  std::string out_;      // the chunk being written
+  std::string out_;      // the chunk being written (its capacity is reused)
   char probe_[256];
   bool writing_ = false, closing_ = false, finish_after_write_ = false;
 };

@@ -25,17 +25,22 @@ struct EventStream::Channel {
                        [&](const auto& p) { return event_matches(p, name); });
   }
 
-  // Queues `event` unless full; returns true if the subscriber must be woken
-  // (its queue was empty, or it has just overflowed).
-  bool offer(const StreamEventPtr& event, std::size_t limit) {
+  // Queues the events it wants, in order, until full; returns true if the
+  // subscriber must be woken (its queue was empty and is not, or it has
+  // just overflowed).
+  bool offer(const std::vector<StreamEventPtr>& events, std::size_t limit) {
     std::lock_guard lock(mutex);
     if (overflowed) return false;
-    if (queue.size() >= limit) {
-      overflowed = true;
-      return true;
+    const bool was_empty = queue.empty();
+    for (const StreamEventPtr& event : events) {
+      if (!matches(event->name)) continue;
+      if (queue.size() >= limit) {
+        overflowed = true;
+        return true;
+      }
+      queue.push_back(event);
     }
-    queue.push_back(event);
-    return queue.size() == 1;
+    return was_empty && !queue.empty();
   }
 
   void notify() {
@@ -132,18 +137,28 @@ EventStream::EventStream(Options options) {
 EventStream::~EventStream() = default;
 
 void EventStream::publish(StreamEvent event) {
-  auto shared = std::make_shared<const StreamEvent>(std::move(event));
+  std::vector<StreamEvent> one;
+  one.push_back(std::move(event));
+  publish(std::move(one));
+}
+
+void EventStream::publish(std::vector<StreamEvent> events) {
+  if (events.empty()) return;
+  std::vector<StreamEventPtr> shared;
+  shared.reserve(events.size());
+  for (StreamEvent& event : events) {
+    shared.push_back(std::make_shared<const PublishedEvent>(std::move(event)));
+  }
   std::vector<std::shared_ptr<Channel>> to_wake;
   {
     std::lock_guard lock(hub_->mutex);
-    hub_->published.fetch_add(1, std::memory_order_relaxed);
+    hub_->published.fetch_add(shared.size(), std::memory_order_relaxed);
     for (const auto& channel : hub_->channels) {
-      if (channel->matches(shared->name) &&
-          channel->offer(shared, hub_->options.client_queue)) {
+      if (channel->offer(shared, hub_->options.client_queue)) {
         to_wake.push_back(channel);
       }
     }
-    hub_->append(std::move(shared));
+    for (StreamEventPtr& event : shared) hub_->append(std::move(event));
   }
   // Outside the lock: a wake may take time or publish in turn.
   for (const auto& channel : to_wake) channel->notify();

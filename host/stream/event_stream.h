@@ -44,10 +44,16 @@ class EventStream {
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
 
-  // Called for every emitted event, on the host's hot path: with no
-  // subscribers it costs one allocation, one lock and one ring append. Wakes
-  // (if any) are called after the lock is released.
+  // Publishes one event: appends it to the ring and offers it to every
+  // subscriber whose filter matches, one PublishedEvent shared by all (its
+  // SSE message is encoded once, for all of them). Its cost grows with the
+  // number of subscribers, so the daemon calls it from a StreamFeed's thread,
+  // not the emitter's. Wakes (if any) are called after the lock is released.
   void publish(StreamEvent event);
+  // Publishes `events` in order as one step: each subscriber's queue is
+  // locked once for the batch and woken at most once (as publishing them
+  // one by one would wake it: when its queue turns non-empty or overflows).
+  void publish(std::vector<StreamEvent> events);
 
   // filter: event name patterns ("channel.*", "auth.login_failed", "*");
   // empty means every event.
