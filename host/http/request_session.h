@@ -28,6 +28,8 @@ namespace eventhost::http_detail {
 constexpr char kStreamPath[] = "/api/events/stream";
 // How long a connection being closed may still send before it is cut.
 constexpr std::chrono::seconds kLinger{2};
+// How long a TLS close waits for the client's close_notify.
+constexpr std::chrono::seconds kTlsShutdown{1};
 
 inline HttpRequest to_request(const http::request<http::string_body>& msg,
                               bool trusted) {
@@ -124,7 +126,7 @@ class RequestSession
         lowest(stream_), asio::buffer(out_),
         [self = this->shared_from_this()](error_code ec, std::size_t) {
           if (ec) return self->close();
-          self->linger();
+          self->stop_sending_and_drain();  // no TLS was spoken
         });
   }
 
@@ -293,8 +295,39 @@ class RequestSession
   // holds unread request bytes makes the kernel send a reset, which can
   // reach the client before it has read the answer (a 413 or 431 is just
   // such a case). So: stop sending, discard what still arrives until the
-  // client closes or kLinger passes, then close.
+  // client closes or kLinger passes, then close. Over TLS the close is
+  // announced first (shutdown_tls).
   void linger() {
+    if constexpr (is_tls<Stream>) {
+      shutdown_tls();
+    } else {
+      stop_sending_and_drain();
+    }
+  }
+
+  // A clean close over TLS sends close_notify, so that the client can tell
+  // the end of the answer from a connection cut short (OpenSSL reports
+  // that as an unexpected EOF, and a truncation attack looks the same).
+  // The shutdown then waits for the client's close_notify, at most
+  // kTlsShutdown: a client that does not answer cannot hold the
+  // connection. Only after a request was read, so the handshake is done.
+  void shutdown_tls() {
+    if constexpr (is_tls<Stream>) {
+      lingering_ = true;  // the request timers no longer apply
+      timer_.expires_after(kTlsShutdown);
+      timer_.async_wait([weak = this->weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec) return;
+        error_code ignored;
+        lowest(self->stream_).cancel(ignored);  // ends the shutdown at once
+      });
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) {
+        self->stop_sending_and_drain();
+      });
+    }
+  }
+
+  void stop_sending_and_drain() {
     lingering_ = true;
     error_code ignored;
     lowest(stream_).shutdown(asio::socket_base::shutdown_send, ignored);

@@ -1,6 +1,11 @@
 // The daemon over TLS (--tls-cert/--tls-key) with a certificate the test
 // makes, and the rule that keeps it off the network in clear text.
+#include <openssl/ssl.h>
+
+#include <memory>
+
 #include "daemon_test_support.h"
+#include "raw_connection.h"
 
 using namespace eventhost::test;
 
@@ -26,7 +31,72 @@ struct TestCertificate {
   }
 };
 
+// How a TLS connection ended, seen by OpenSSL's own client: what it read,
+// and SSL_get_error of the read that ended it.
+struct TlsEnding {
+  std::string received;
+  int error = SSL_ERROR_NONE;
+};
+
+// Sends `request` over TLS to the daemon's port (trusting `ca` alone),
+// then reads until the connection ends (or 15 s pass: RawConnection's
+// read limit).
+TlsEnding tls_request_to_end(int port, const fs::path& ca,
+                             const std::string& request) {
+  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(
+      SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
+  REQUIRE(ctx);
+  REQUIRE(SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) == 1);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  RawConnection raw(port);
+  REQUIRE(raw.connected());
+  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()),
+                                                      &SSL_free);
+  REQUIRE(SSL_set_fd(ssl.get(), raw.fd()) == 1);
+  REQUIRE(SSL_connect(ssl.get()) == 1);
+  REQUIRE(
+      SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())) ==
+      static_cast<int>(request.size()));
+  TlsEnding end;
+  char buffer[4096];
+  for (;;) {
+    const int n = SSL_read(ssl.get(), buffer, sizeof buffer);
+    if (n <= 0) {
+      end.error = SSL_get_error(ssl.get(), n);
+      return end;
+    }
+    end.received.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 }  // namespace
+
+TEST_CASE(
+    "over TLS the daemon ends a connection it closes with a close_notify, so "
+    "the client can tell a whole answer from a cut one") {
+  CliSandbox sandbox;
+  const TestCertificate tls(sandbox);
+  DaemonProcess daemon(sandbox, tls.options());
+  REQUIRE(daemon.ready());
+
+  // An answer the client asked to be the last.
+  const TlsEnding ok = tls_request_to_end(
+      daemon.port(), tls.cert,
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(ok.received, Catch::StartsWith("HTTP/1.1 200"));
+  // SSL_ERROR_ZERO_RETURN: the server said close_notify; without it
+  // OpenSSL reports SSL_ERROR_SSL (unexpected EOF) or SSL_ERROR_SYSCALL.
+  CHECK(ok.error == SSL_ERROR_ZERO_RETURN);
+
+  // An error the server closes the connection after on its own.
+  const TlsEnding refused =
+      tls_request_to_end(daemon.port(), tls.cert,
+                         "POST /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Content-Length: 9999999999\r\n\r\n");
+  CHECK_THAT(refused.received, Catch::StartsWith("HTTP/1.1 413"));
+  CHECK(refused.error == SSL_ERROR_ZERO_RETURN);
+  CHECK(daemon.stop() == 0);
+}
 
 TEST_CASE(
     "over TLS the API, the live stream and the control socket work, plain "
