@@ -28,8 +28,6 @@ namespace eventhost::http_detail {
 constexpr char kStreamPath[] = "/api/events/stream";
 // How long a connection being closed may still send before it is cut.
 constexpr std::chrono::seconds kLinger{2};
-// How long a TLS close waits for the client's close_notify.
-constexpr std::chrono::seconds kTlsShutdown{1};
 
 inline HttpRequest to_request(const http::request<http::string_body>& msg,
                               bool trusted) {
@@ -75,7 +73,9 @@ class RequestSession
   // finishes it first.
   void go_away() override {
     stopping_ = true;
-    if (!busy_) close();
+    if (busy_) return;
+    if (lingering_) return close();
+    close_idle();
   }
 
  private:
@@ -107,6 +107,7 @@ class RequestSession
                                                 ec.message());
                                   return self->close();
                                 }
+                                self->handshaken_ = true;
                                 self->read_request();
                               });
     }
@@ -143,7 +144,7 @@ class RequestSession
         return;
       const bool begun =
           self->parser_ && (self->parser_->got_some() || self->buffer_.size());
-      if (!begun) return self->close();
+      if (!begun) return self->close_idle();
       self->timed_out_ = true;
       error_code ignored;
       lowest(self->stream_).cancel(ignored);  // on_read answers 408
@@ -196,6 +197,7 @@ class RequestSession
 
   void on_read(error_code ec) {
     timer_.cancel();
+    if (idle_closing_) return shutdown_tls();
     if (timed_out_) {
       return answer_error(
           408, "usage",
@@ -327,6 +329,22 @@ class RequestSession
     }
   }
 
+  // Closes a connection with no request under way (waiting for one, or
+  // for its handshake) as cleanly as it can: over TLS, once the handshake
+  // is done, its pending read is cancelled and on_read says close_notify;
+  // SSL allows one read at a time, and the shutdown reads.
+  void close_idle() {
+    if constexpr (is_tls<Stream>) {
+      if (handshaken_ && !upgraded_) {
+        idle_closing_ = true;
+        error_code ignored;
+        lowest(stream_).cancel(ignored);
+        return;
+      }
+    }
+    close();
+  }
+
   void stop_sending_and_drain() {
     lingering_ = true;
     error_code ignored;
@@ -366,6 +384,7 @@ class RequestSession
   bool refuse_;
   bool busy_ = false, stopping_ = false, timed_out_ = false;
   bool lingering_ = false, upgraded_ = false;
+  bool handshaken_ = false, idle_closing_ = false;
   std::string out_;  // a reply written outside Beast
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
