@@ -226,7 +226,10 @@ void run_soak(const bench::Config& config, bench::Report& report) {
   }
   if (check.not_in_journal > 0) {
     report.fail("soak: " + std::to_string(check.not_in_journal) +
-                " acknowledged events are not in the journal");
+                " acknowledged events are not in the journal (the first: #" +
+                std::to_string(check.first_not_in_journal) +
+                "; the journal's oldest: #" +
+                std::to_string(check.journal_oldest) + ")");
   }
   if (rss_growth > kMaxGrowth || fd_growth > kMaxGrowth) {
     report.fail(

@@ -144,6 +144,8 @@ struct CheckResult {
   std::uint64_t acked = 0;
   std::uint64_t not_in_journal = 0;     // acknowledged, not held by the journal
   std::uint64_t retention_removed = 0;  // acknowledged, older than its oldest
+  std::uint64_t first_not_in_journal = 0;
+  std::uint64_t journal_oldest = 0;  // its oldest id from the first ack on
   std::vector<RecorderCheck> recorders;
 };
 

@@ -81,12 +81,13 @@ CheckResult check_soak(const std::vector<std::uint64_t>& acked_ids,
       query.after_id = page.back().id;
     }
   }
+  result.journal_oldest = oldest;
   for (std::size_t i = 0; i < range.size(); ++i) {
     if (!acked[i] || journaled[i]) continue;
     if (oldest == 0 || range.first + i < oldest) {
       ++result.retention_removed;
-    } else {
-      ++result.not_in_journal;
+    } else if (result.not_in_journal++ == 0) {
+      result.first_not_in_journal = range.first + i;
     }
   }
 
