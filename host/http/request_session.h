@@ -81,7 +81,9 @@ class RequestSession
   void go_away() override {
     asio::post(executor_, [self = this->shared_from_this()] {
       self->stopping_ = true;
-      if (!self->busy_) self->close();
+      if (self->busy_) return;
+      if (self->lingering_) return self->close();
+      self->close_idle();
     });
   }
 
@@ -114,6 +116,7 @@ class RequestSession
                                                 ec.message());
                                   return self->close();
                                 }
+                                self->handshaken_ = true;
                                 self->read_request();
                               });
     }
@@ -133,7 +136,7 @@ class RequestSession
         lowest(stream_), asio::buffer(out_),
         [self = this->shared_from_this()](error_code ec, std::size_t) {
           if (ec) return self->close();
-          self->linger();
+          self->stop_sending_and_drain();  // no TLS was spoken
         });
   }
 
@@ -150,7 +153,7 @@ class RequestSession
         return;
       const bool begun =
           self->parser_ && (self->parser_->got_some() || self->buffer_.size());
-      if (!begun) return self->close();
+      if (!begun) return self->close_idle();
       self->timed_out_ = true;
       error_code ignored;
       lowest(self->stream_).cancel(ignored);  // on_read answers 408
@@ -203,6 +206,7 @@ class RequestSession
 
   void on_read(error_code ec) {
     timer_.cancel();
+    if (idle_closing_) return shutdown_tls();
     if (timed_out_) {
       return answer_error(
           408, "usage",
@@ -335,8 +339,55 @@ class RequestSession
   // holds unread request bytes makes the kernel send a reset, which can
   // reach the client before it has read the answer (a 413 or 431 is just
   // such a case). So: stop sending, discard what still arrives until the
-  // client closes or kLinger passes, then close.
+  // client closes or kLinger passes, then close. Over TLS the close is
+  // announced first (shutdown_tls).
   void linger() {
+    if constexpr (is_tls<Stream>) {
+      shutdown_tls();
+    } else {
+      stop_sending_and_drain();
+    }
+  }
+
+  // A clean close over TLS sends close_notify, so that the client can tell
+  // the end of the answer from a connection cut short (OpenSSL reports
+  // that as an unexpected EOF, and a truncation attack looks the same).
+  // The shutdown then waits for the client's close_notify, at most
+  // kTlsShutdown: a client that does not answer cannot hold the
+  // connection. Only after a request was read, so the handshake is done.
+  void shutdown_tls() {
+    if constexpr (is_tls<Stream>) {
+      lingering_ = true;  // the request timers no longer apply
+      timer_.expires_after(kTlsShutdown);
+      timer_.async_wait([weak = this->weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec) return;
+        error_code ignored;
+        lowest(self->stream_).cancel(ignored);  // ends the shutdown at once
+      });
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) {
+        self->stop_sending_and_drain();
+      });
+    }
+  }
+
+  // Closes a connection with no request under way (waiting for one, or
+  // for its handshake) as cleanly as it can: over TLS, once the handshake
+  // is done, its pending read is cancelled and on_read says close_notify;
+  // SSL allows one read at a time, and the shutdown reads.
+  void close_idle() {
+    if constexpr (is_tls<Stream>) {
+      if (handshaken_ && !upgraded_) {
+        idle_closing_ = true;
+        error_code ignored;
+        lowest(stream_).cancel(ignored);
+        return;
+      }
+    }
+    close();
+  }
+
+  void stop_sending_and_drain() {
     lingering_ = true;
     error_code ignored;
     lowest(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
@@ -376,6 +427,7 @@ class RequestSession
   bool refuse_;
   bool busy_ = false, stopping_ = false, timed_out_ = false;
   bool lingering_ = false, upgraded_ = false;
+  bool handshaken_ = false, idle_closing_ = false;
   std::string out_;                  // a reply written outside Beast
   std::unique_ptr<char[]> discard_;  // what linger() reads and throws away
   boost::beast::flat_buffer buffer_;

@@ -26,6 +26,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,10 @@ using tls_stream = boost::beast::ssl_stream<tcp::socket>;
 
 template <typename Stream>
 constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+// How long a clean TLS close (one that sends close_notify) waits for the
+// client's close_notify before the connection is closed anyway.
+constexpr std::chrono::seconds kTlsShutdown{1};
 
 // The socket under a stream (itself for a plain socket).
 template <typename Stream>

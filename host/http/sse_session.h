@@ -188,15 +188,26 @@ class SseSession : public Connection,
         });
   }
 
-  // Ends the chunked body properly, then closes.
+  // Ends the chunked body properly, then closes. Over TLS the close sends
+  // close_notify, so the client can tell the end from a cut connection:
+  // the hang-up read is cancelled first (SSL allows one read at a time,
+  // and the shutdown reads), and its handler starts the shutdown.
   void finish() {
     if (closing_) return;
     closing_ = true;
     writing_ = true;
     asio::async_write(
         stream_, http::make_chunk_last(),
-        [self = this->shared_from_this()](error_code, std::size_t) {
+        [self = this->shared_from_this()](error_code ec, std::size_t) {
           self->writing_ = false;
+          if constexpr (is_tls<Stream>) {
+            if (!ec && self->watching_) {
+              self->tls_closing_ = true;
+              error_code ignored;
+              lowest(self->stream_).cancel(ignored);
+              return;
+            }
+          }
           self->close();
         });
   }
@@ -204,12 +215,32 @@ class SseSession : public Connection,
   // A client sends nothing after its request; a read that completes means
   // it hung up (or misbehaves), either way the stream ends.
   void watch_for_hangup() {
+    watching_ = true;
     stream_.async_read_some(
         asio::buffer(probe_),
         [self = this->shared_from_this()](error_code ec, std::size_t) {
+          if (self->tls_closing_) {
+            self->watching_ = false;
+            return self->shutdown_tls();
+          }
           if (ec) return self->close();
           self->watch_for_hangup();
         });
+  }
+
+  // Sends close_notify and waits for the client's, at most kTlsShutdown.
+  void shutdown_tls() {
+    if constexpr (is_tls<Stream>) {
+      heartbeat_.expires_after(kTlsShutdown);
+      heartbeat_.async_wait([weak = this->weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec) return;
+        error_code ignored;
+        lowest(self->stream_).cancel(ignored);  // ends the shutdown at once
+      });
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](error_code) { self->close(); });
+    }
   }
 
   void schedule_heartbeat() {
@@ -245,6 +276,7 @@ class SseSession : public Connection,
   std::string out_;      // the chunk being written (its capacity is reused)
   char probe_[256];
   bool writing_ = false, closing_ = false, finish_after_write_ = false;
+  bool watching_ = false, tls_closing_ = false;
 };
 
 }  // namespace eventhost::http_detail

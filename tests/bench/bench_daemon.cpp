@@ -170,6 +170,15 @@ BenchDaemon::~BenchDaemon() { stop(); }
 
 std::string BenchDaemon::log() const { return read_text(log_); }
 
+void BenchDaemon::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int wstatus = 0;
+  while (waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
 void BenchDaemon::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);

@@ -55,6 +55,9 @@ class BenchDaemon {
   int port() const { return port_; }
   const std::string& token() const { return token_; }
   std::string log() const;  // its stderr, for error messages
+  // kill -9, as a crash or the OOM killer would: no grace period, no
+  // shutdown. Waits for it to be gone.
+  void kill_hard();
 
  private:
   void stop();

@@ -2,6 +2,7 @@
 // --json, also writes it as JSON. README.md "Performance" shows the table.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <set>
@@ -26,6 +27,8 @@ void usage(FILE* out) {
   std::fprintf(out,
                "usage: eventhost_bench [--quick] [--only SUITE[,SUITE...]] "
                "[--json FILE] [--markdown FILE]\n"
+               "       eventhost_bench --only soak [--minutes N] "
+               "[--kill-every-s S]\n"
                "  Measures eventhost against floors taken in the same run and "
                "prints one table.\n"
                "  --quick   small counts, one round: checks that every suite "
@@ -33,7 +36,12 @@ void usage(FILE* out) {
                "  --only    run just these suites\n"
                "  --json    also write the table, with the machine, to FILE\n"
                "  --markdown  also write it as a Markdown table (README.md)\n"
-               "  --list    name the suites and exit\n");
+               "  --list    name the suites and exit\n"
+               "  --minutes N  the soak's length (default 10; fractions "
+               "allowed)\n"
+               "  --kill-every-s S  the soak kills -9 and restarts the daemon "
+               "every S seconds (default 120; 0 = never)\n"
+               "  The soak runs only when --only names it.\n");
 }
 
 std::set<std::string> split(const std::string& text) {
@@ -64,6 +72,19 @@ int main(int argc, char** argv) {
       json_path = argv[++i];
     } else if (arg == "--markdown" && i + 1 < argc) {
       markdown_path = argv[++i];
+    } else if ((arg == "--minutes" || arg == "--kill-every-s") &&
+               i + 1 < argc) {
+      char* end = nullptr;
+      const double value = std::strtod(argv[++i], &end);
+      const bool minutes = arg == "--minutes";
+      if (end == argv[i] || *end != '\0' || !(value >= 0) ||
+          (minutes && value <= 0)) {
+        std::fprintf(
+            stderr, "eventhost_bench: %s wants a number %s, not '%s'\n",
+            arg.c_str(), minutes ? "above 0" : "of 0 or more", argv[i]);
+        return 2;
+      }
+      (minutes ? config.minutes : config.kill_every_s) = value;
     } else if (arg == "--list") {
       list = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -90,12 +111,13 @@ int main(int argc, char** argv) {
   }
   if (list) {
     for (const auto& e : entries)
-      std::printf("%-10s %s\n", e.name, e.description);
+      std::printf("%-10s %s%s\n", e.name, e.description,
+                  e.on_request ? " (only with --only)" : "");
     return 0;
   }
   Report report;
   for (const auto& e : entries) {
-    if (!only.empty() && only.count(e.name) == 0) continue;
+    if (only.empty() ? e.on_request : only.count(e.name) == 0) continue;
     std::fprintf(stderr, "bench: %s ...\n", e.name);
     report.begin_suite(e.name, e.description);
     try {

@@ -23,6 +23,10 @@ struct Config {
   // quick.
   int scaled(int n) const { return quick ? std::max(1, n / 20) : n; }
   int rounds(int n) const { return quick ? 1 : n; }
+  // The soak's length (--minutes) and how often it kills the daemon
+  // (--kill-every-s, 0 = never).
+  double minutes = 10;
+  double kill_every_s = 120;
 };
 
 using SuiteFn = void (*)(const Config&, Report&);
@@ -32,14 +36,16 @@ struct SuiteEntry {
   const char* name;
   const char* description;
   SuiteFn run;
+  // Runs only when named with --only (the soak: minutes, not seconds).
+  bool on_request = false;
 };
 
 std::vector<SuiteEntry>& suites();
 
 struct RegisterSuite {
   RegisterSuite(int order, const char* name, const char* description,
-                SuiteFn run) {
-    suites().push_back({order, name, description, run});
+                SuiteFn run, bool on_request = false) {
+    suites().push_back({order, name, description, run, on_request});
   }
 };
 
@@ -53,4 +59,10 @@ struct RegisterSuite {
   static const ::eventhost::bench::RegisterSuite EH_BENCH_CONCAT( \
       eh_bench_suite_, __LINE__) {                                \
     order, name, description, fn                                  \
+  }
+// The same for a suite that runs only when --only names it.
+#define EH_BENCH_SUITE_ON_REQUEST(order, name, description, fn)   \
+  static const ::eventhost::bench::RegisterSuite EH_BENCH_CONCAT( \
+      eh_bench_suite_, __LINE__) {                                \
+    order, name, description, fn, true                            \
   }
