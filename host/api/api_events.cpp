@@ -119,8 +119,7 @@ std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {
 
 // The answer when the journal could not record what was emitted: the
 // emitter must not take it as accepted, and may send it again.
-std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
-  const std::string error = host.wait_durable(ticket);
+std::optional<HttpResponse> unrecorded(Host& host, const std::string& error) {
   if (error.empty()) return std::nullopt;
   if (host.journal_failure_kind() == ErrorKind::kUnavailable) {
     // A cluster: the events are not in its stream, so no node has them.
@@ -133,6 +132,29 @@ std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
                         "in the journal (" +
                             error +
                             "); they are not acknowledged, send them again");
+}
+
+std::optional<HttpResponse> unrecorded(Host& host, std::uint64_t ticket) {
+  return unrecorded(host, host.wait_durable(ticket));
+}
+
+// A batch may be split over several journal commits, and one of them may
+// fail while a later one succeeds: every event's ticket is checked, not
+// only the last (the soak found 41 acknowledged events missing from the
+// journal when only the last was). After the wait for the newest, each
+// check is a look at the journal's few recent failures.
+std::optional<HttpResponse> unrecorded(Host& host,
+                                       const std::vector<EmitOutcome>& batch) {
+  std::uint64_t newest = 0;
+  for (const EmitOutcome& o : batch)
+    newest = std::max(newest, o.journal_ticket);
+  if (newest == 0) return std::nullopt;
+  if (auto failed = unrecorded(host, newest)) return failed;
+  for (const EmitOutcome& o : batch) {
+    if (o.journal_ticket == 0) continue;
+    if (auto failed = unrecorded(host, o.journal_ticket)) return failed;
+  }
+  return std::nullopt;
 }
 
 // The answer when an event could not even be given an id (the state file
@@ -185,19 +207,16 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   }
   std::vector<EmitOutcome> outcomes;
   outcomes.reserve(batch.size());
-  std::uint64_t ticket = 0;
   try {
     for (CheckedEvent& event : batch) {
       outcomes.push_back(
           host_.emit(std::move(event), Dispatcher::Overflow::kWait));
-      ticket = std::max(ticket, outcomes.back().journal_ticket);
     }
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kIo) throw;
     return not_recorded(e);
   }
-  // One wait for the whole batch: it was committed as one group.
-  if (auto failed = unrecorded(host_, ticket)) return *failed;
+  if (auto failed = unrecorded(host_, outcomes)) return *failed;
   for (EmitOutcome& o : outcomes) o.event_id = host_.assigned_id(o);
   HttpResponse res;
   res.status = 200;
