@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "common/error.h"
 #include "state/sqlite_handle.h"
@@ -237,18 +239,60 @@ std::uint64_t Journal::last_id() {
   return stmt.step() ? static_cast<std::uint64_t>(stmt.integer(0)) : 0;
 }
 
+namespace {
+
+// Rows one retention transaction deletes at most. A whole trim in one
+// transaction (a million rows past a 256 MiB journal) held the database's
+// write lock longer than the writer's busy timeout: its commits failed
+// with "database is locked" and the events of those batches were not
+// recorded (found by the soak). In steps, the writer waits one step.
+constexpr std::int64_t kRetentionStep = 20000;
+
+// The first id after `after` (0 if none): steps skip the gaps ids leave
+// (a block reserved and not used up before a restart).
+std::int64_t next_id(sql::Connection& db, std::int64_t after) {
+  auto stmt =
+      db.prepare("SELECT coalesce(min(id), 0) FROM journal WHERE id > ?1",
+                 "measuring the journal");
+  stmt.bind(1, after);
+  return stmt.step() ? stmt.integer(0) : 0;
+}
+
+// Deletes the rows `where` selects among ids up to `last`, a step of ids
+// per transaction. `where` is a condition with ?1 (the step's last id) and
+// optionally ?2 (`arg`).
+void delete_in_steps(sql::Connection& db, const std::string& where,
+                     std::int64_t last, std::int64_t arg) {
+  for (std::int64_t from = next_id(db, 0); from != 0 && from <= last;) {
+    const std::int64_t upto = std::min(last, from + kRetentionStep - 1);
+    sql::Transaction transaction(db);
+    const std::string sql = "DELETE FROM journal WHERE " + where;
+    auto stmt = db.prepare(sql.c_str(), "removing old events from the journal");
+    stmt.bind(1, upto);
+    if (where.find("?2") != std::string::npos) stmt.bind(2, arg);
+    stmt.run();
+    transaction.commit();
+    from = next_id(db, upto);
+  }
+}
+
+}  // namespace
+
 RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
                                            std::uint64_t max_bytes) {
   std::lock_guard lock(read_mutex_);
   sql::Connection& db = reader_db_->connection;
   RetentionReport report;
-  sql::Transaction transaction(db);
   const std::uint64_t before = count_rows(db).first;
   if (min_time_us > 0) {
-    auto by_age = db.prepare("DELETE FROM journal WHERE emitted_at_us < ?1",
-                             "removing old events from the journal");
-    by_age.bind(1, min_time_us);
-    by_age.run();
+    auto newest_old = db.prepare(
+        "SELECT coalesce(max(id), 0) FROM journal WHERE emitted_at_us < ?1",
+        "measuring the journal");
+    newest_old.bind(1, min_time_us);
+    if (newest_old.step() && newest_old.integer(0) > 0) {
+      delete_in_steps(db, "id <= ?1 AND emitted_at_us < ?2",
+                      newest_old.integer(0), min_time_us);
+    }
   }
   if (max_bytes > 0) {
     // The newest entries that fit in max_bytes stay; the cut is the id of
@@ -259,19 +303,12 @@ RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
         "ORDER BY id DESC LIMIT 1",
         "measuring the journal");
     cut.bind(1, static_cast<std::int64_t>(max_bytes));
-    if (cut.step()) {
-      const std::int64_t newest_gone = cut.integer(0);
-      auto by_size = db.prepare("DELETE FROM journal WHERE id <= ?1",
-                                "trimming the journal to its size limit");
-      by_size.bind(1, newest_gone);
-      by_size.run();
-    }
+    if (cut.step()) delete_in_steps(db, "id <= ?1", cut.integer(0), 0);
   }
   const auto [after, oldest] = count_rows(db);
   report.removed = before - after;
   report.kept = after;
   report.oldest_id = oldest;
-  transaction.commit();
   return report;
 }
 
