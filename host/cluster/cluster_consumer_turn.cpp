@@ -14,12 +14,6 @@
 namespace eventhost::cluster {
 namespace {
 
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
-
 EventPtr event_of(const JournalEntry& e) {
   auto event = std::make_shared<Event>();
   event->id = e.id;

@@ -186,27 +186,31 @@ void counter(std::ostringstream& out, const char* name, const char* help,
       << name << " " << value << "\n";
 }
 
+// One gauge with a value per plugin group; a group `value` has none of
+// is left out.
+template <class Value>
+void group_gauge(std::ostringstream& out, const char* name, const char* help,
+                 const ClusterStatus& status, Value value) {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
+  for (const GroupStatus& g : status.groups) {
+    const std::optional<std::uint64_t> v = value(g);
+    if (!v) continue;
+    out << name << "{group=\"" << label(g.name) << "\"} " << *v << "\n";
+  }
+}
+
 void group_gauges(std::ostringstream& out, const ClusterStatus& status) {
-  out << "# HELP eventhost_cluster_pending Entries read by a plugin's "
-         "group and not yet acknowledged.\n# TYPE eventhost_cluster_pending "
-         "gauge\n";
-  for (const GroupStatus& g : status.groups) {
-    out << "eventhost_cluster_pending{group=\"" << label(g.name) << "\"} "
-        << g.pending << "\n";
-  }
-  out << "# HELP eventhost_cluster_lag Entries of the stream a plugin's "
-         "group has not read yet.\n# TYPE eventhost_cluster_lag gauge\n";
-  for (const GroupStatus& g : status.groups) {
-    if (!g.lag) continue;
-    out << "eventhost_cluster_lag{group=\"" << label(g.name) << "\"} " << *g.lag
-        << "\n";
-  }
-  out << "# HELP eventhost_cluster_consumers Nodes reading a plugin's "
-         "group.\n# TYPE eventhost_cluster_consumers gauge\n";
-  for (const GroupStatus& g : status.groups) {
-    out << "eventhost_cluster_consumers{group=\"" << label(g.name) << "\"} "
-        << g.consumers.size() << "\n";
-  }
+  using Figure = std::optional<std::uint64_t>;
+  group_gauge(out, "eventhost_cluster_pending",
+              "Entries read by a plugin's group and not yet acknowledged.",
+              status, [](const GroupStatus& g) -> Figure { return g.pending; });
+  group_gauge(out, "eventhost_cluster_lag",
+              "Entries of the stream a plugin's group has not read yet.",
+              status, [](const GroupStatus& g) -> Figure { return g.lag; });
+  group_gauge(
+      out, "eventhost_cluster_consumers", "Nodes reading a plugin's group.",
+      status,
+      [](const GroupStatus& g) -> Figure { return g.consumers.size(); });
 }
 
 }  // namespace

@@ -5,19 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/stream_ids.h"
 #include "common/error.h"
 #include "eventhost/version.h"
 
 namespace eventhost::cluster {
-namespace {
-
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 NodeHeartbeat::NodeHeartbeat(Cluster& cluster)
     : cluster_(cluster),

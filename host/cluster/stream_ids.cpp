@@ -1,6 +1,7 @@
 #include "cluster/stream_ids.h"
 
 #include <charconv>
+#include <chrono>
 
 namespace eventhost::cluster {
 
@@ -23,6 +24,12 @@ std::uint64_t event_id_of(std::string_view stream_id) {
 std::string stream_id_of(std::uint64_t event_id) {
   return std::to_string(event_id / kSeqPerMs) + "-" +
          std::to_string(event_id % kSeqPerMs);
+}
+
+std::int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace eventhost::cluster

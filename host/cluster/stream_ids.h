@@ -22,4 +22,8 @@ std::uint64_t event_id_of(std::string_view stream_id);
 // The inverse: 1764590400123005 -> "1764590400123-5".
 std::string stream_id_of(std::uint64_t event_id);
 
+// Milliseconds since the Unix epoch on this node's clock, as the times a
+// node writes into Redis (heartbeats, claim notes) are given.
+std::int64_t unix_ms();
+
 }  // namespace eventhost::cluster
