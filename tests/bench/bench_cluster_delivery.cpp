@@ -3,10 +3,11 @@
 // (AOF on, fsync once a second), each node running the no-op plugin: NDJSON
 // batches of 10k posted to the nodes round-robin, timed from the first post
 // until the nodes' noop delivered counters add up to every event. With
-// Redis's own counters (INFO) before and after: Redis commands and socket
-// reads (round trips, estimated) per event, which is what bounds scaling
-// on machines with cores to spare. Skipped, with a line saying so, when
-// redis-server is not installed.
+// Redis's own counters (INFO commandstats) before and after: the commands
+// per event; and, in one more run per node count through a relay that
+// counts them (bench_redis_proxy.h), the round trips per event, which is
+// what bounds scaling on machines with cores to spare. Skipped, with a
+// line saying so, when redis-server is not installed.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -305,6 +306,6 @@ void run_cluster_delivery(const bench::Config& config, bench::Report& report) {
 
 EH_BENCH_SUITE(66, "cluster_delivery",
                "deliveries/s of 1, 2 and 3 cluster nodes on one Redis, noop "
-               "on each, NDJSON posted round-robin; Redis commands and round "
-               "trips per event (median of 3)",
+               "on each, NDJSON posted round-robin (median of 3); Redis "
+               "commands and round trips per 1k events",
                run_cluster_delivery);
