@@ -12,6 +12,7 @@
 //   eventhost_queue_depth{plugin}                    gauge, read at scrape
 //   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
 //   eventhost_sse_clients                            gauge
+//   eventhost_sqlite_memory_bytes                    gauge, SQLite's heap
 //
 // Thread-safety: on_emitted() and on_delivery() may be called from any
 // thread (they run on the dispatch path: a map lookup under a short lock,

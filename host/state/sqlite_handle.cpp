@@ -158,4 +158,6 @@ void Transaction::commit() {
   committed_ = true;
 }
 
+std::int64_t memory_used() { return sqlite3_memory_used(); }
+
 }  // namespace eventhost::sql

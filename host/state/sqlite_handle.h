@@ -91,4 +91,8 @@ class Transaction {
   bool committed_ = false;
 };
 
+// Bytes SQLite has allocated in this process, every connection's page
+// cache included (sqlite3_memory_used). Any thread.
+std::int64_t memory_used();
+
 }  // namespace eventhost::sql
