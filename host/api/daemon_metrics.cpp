@@ -1,5 +1,6 @@
 #include "api/daemon_metrics.h"
 
+#include "api/process_memory.h"
 #include "core/host.h"
 #include "state/sqlite_handle.h"
 #include "stream/event_stream.h"
@@ -41,6 +42,18 @@ void DaemonMetrics::watch(const Host& host, const EventStream& stream) {
       [] {
         return std::vector<Sample>{
             {{}, static_cast<double>(sql::memory_used())}};
+      });
+  registry_.gauge_callback(
+      "eventhost_process_memory_bytes",
+      "This process's memory: resident (in RAM), heap_in_use (live C heap "
+      "allocations), heap_free (free inside malloc's arenas, kept from the "
+      "system).",
+      [] {
+        const ProcessMemory m = ProcessMemory::read();
+        return std::vector<Sample>{
+            {{{"kind", "resident"}}, static_cast<double>(m.resident)},
+            {{{"kind", "heap_in_use"}}, static_cast<double>(m.heap_in_use)},
+            {{{"kind", "heap_free"}}, static_cast<double>(m.heap_free)}};
       });
 }
 

@@ -13,6 +13,8 @@
 //   eventhost_plugin_breaker_open{plugin}            gauge, 1 = tripped
 //   eventhost_sse_clients                            gauge
 //   eventhost_sqlite_memory_bytes                    gauge, SQLite's heap
+//   eventhost_process_memory_bytes{kind}             gauge: resident,
+//                                                    heap_in_use, heap_free
 //
 // Thread-safety: on_emitted() and on_delivery() may be called from any
 // thread (they run on the dispatch path: a map lookup under a short lock,

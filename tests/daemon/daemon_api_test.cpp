@@ -229,6 +229,34 @@ TEST_CASE("Stats and /metrics count events as they flow") {
   CHECK_THAT(metrics, Catch::Contains("eventhost_sse_clients"));
 }
 
+TEST_CASE(
+    "/metrics shows the daemon's memory: resident set, live heap, SQLite's "
+    "share") {
+  CliSandbox sandbox;
+  DaemonProcess daemon(sandbox);
+  REQUIRE(daemon.ready());
+  const std::string text = daemon.get("/metrics").body;
+  const auto value = [&text](const std::string& series) {
+    // At a line's start: the "# HELP" line names the series too.
+    const std::string line = "\n" + series + " ";
+    const auto at = text.find(line);
+    REQUIRE(at != std::string::npos);
+    return std::stod(text.substr(at + line.size()));
+  };
+  const double resident =
+      value("eventhost_process_memory_bytes{kind=\"resident\"}");
+  const double heap =
+      value("eventhost_process_memory_bytes{kind=\"heap_in_use\"}");
+  const double sqlite = value("eventhost_sqlite_memory_bytes");
+  // The daemon holds its state file open (SQLite's caches are on the
+  // heap) and its binary is mapped: each share is real and smaller than
+  // the whole.
+  CHECK(sqlite > 0);
+  CHECK(heap > sqlite);
+  CHECK(resident > heap);
+  CHECK(value("eventhost_process_memory_bytes{kind=\"heap_free\"}") >= 0);
+}
+
 TEST_CASE("SIGTERM drains in-flight deliveries and stops cleanly") {
   CliSandbox sandbox;
   sandbox.add_plugin("slow.so");
