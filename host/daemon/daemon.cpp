@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,8 +22,10 @@
 #include "cluster/node_heartbeat.h"
 #include "common/error.h"
 #include "daemon/daemon_paths.h"
+#include "daemon/heap_policy.h"
 #include "daemon/line_ingress.h"
 #include "daemon/listen_policy.h"
+#include "daemon/periodic_task.h"
 #include "daemon/token.h"
 #include "dashboard/dashboard.h"
 #include "eventhost/version.h"
@@ -73,34 +74,6 @@ int wait_for_stop(ApiRouter& router) {
     router.refresh_folder();
   }
 }
-
-// Rescans the plugins folder every `interval` until stopped.
-class FolderWatch {
- public:
-  FolderWatch(ApiRouter& router, std::chrono::milliseconds interval)
-      : thread_([this, &router, interval] {
-          std::unique_lock lock(mutex_);
-          while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-            lock.unlock();
-            router.refresh_folder();
-            lock.lock();
-          }
-        }) {}
-  ~FolderWatch() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // GUARDED_BY(mutex_)
-  std::thread thread_;
-};
 
 void write_daemon_info(const std::filesystem::path& path,
                        const std::string& host, std::uint16_t port,
@@ -292,6 +265,7 @@ std::pair<std::string, std::uint16_t> parse_listen_address(
 }
 
 int run_daemon(const DaemonOptions& options) {
+  pin_mmap_threshold();  // before any thread allocates
   block_stop_signals();
   raise_open_files_limit(options.max_connections);
   const auto [listen_host, listen_port] = parse_listen_address(options.listen);
@@ -408,7 +382,9 @@ int run_daemon(const DaemonOptions& options) {
   if (options.read_stdin) ingress.emplace(host, STDIN_FILENO).start();
   int signal = 0;
   {
-    FolderWatch watch(router, options.rescan_interval);
+    PeriodicTask rescan(options.rescan_interval,
+                        [&router] { router.refresh_folder(); });
+    PeriodicTask heap(kHeapReturnInterval, return_free_heap);
     signal = wait_for_stop(router);
     spdlog::info("{}: stopping; draining in-flight deliveries (grace {} ms)",
                  strsignal(signal), options.host.shutdown_grace.count());
