@@ -276,6 +276,24 @@ void delete_in_steps(sql::Connection& db, const std::string& where,
   }
 }
 
+// The newest entries that fit in `max_bytes` stay; returns the id of the
+// newest entry that no longer fits (0 if all fit). Walks from the newest
+// entry down and stops there: a window function summing over the whole
+// journal had SQLite build a temporary table of it, a spike of 10 MiB and
+// more in the daemon's memory once a minute.
+std::int64_t first_id_past(sql::Connection& db, std::uint64_t max_bytes) {
+  auto newest_first = db.prepare(
+      "SELECT id, length(name) + length(payload) FROM journal "
+      "ORDER BY id DESC",
+      "measuring the journal");
+  std::uint64_t total = 0;
+  while (newest_first.step()) {
+    total += static_cast<std::uint64_t>(newest_first.integer(1));
+    if (total > max_bytes) return newest_first.integer(0);
+  }
+  return 0;
+}
+
 }  // namespace
 
 RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
@@ -295,15 +313,8 @@ RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
     }
   }
   if (max_bytes > 0) {
-    // The newest entries that fit in max_bytes stay; the cut is the id of
-    // the newest entry that no longer fits.
-    auto cut = db.prepare(
-        "SELECT id FROM (SELECT id, sum(length(name) + length(payload)) "
-        "OVER (ORDER BY id DESC) AS total FROM journal) WHERE total > ?1 "
-        "ORDER BY id DESC LIMIT 1",
-        "measuring the journal");
-    cut.bind(1, static_cast<std::int64_t>(max_bytes));
-    if (cut.step()) delete_in_steps(db, "id <= ?1", cut.integer(0), 0);
+    if (const std::int64_t cut = first_id_past(db, max_bytes); cut != 0)
+      delete_in_steps(db, "id <= ?1", cut, 0);
   }
   const auto [after, oldest] = count_rows(db);
   report.removed = before - after;
