@@ -180,6 +180,14 @@ void run_soak(const bench::Config& config, bench::Report& report) {
   report.add({"daemon VmRSS at the end", faults.end.rss_mib, "MiB",
               "growth " + std::to_string(std::lround(rss_growth * 100)) +
                   " %; over 10 % fails"});
+  const double heap_growth =
+      growth(faults.warm.heap_in_use_mib, faults.end.heap_in_use_mib);
+  report.add({"daemon heap in use after warm-up", faults.warm.heap_in_use_mib,
+              "MiB", "live C heap allocations (/metrics), same moments"});
+  report.add({"daemon heap in use at the end", faults.end.heap_in_use_mib,
+              "MiB",
+              "growth " + std::to_string(std::lround(heap_growth * 100)) +
+                  " %: what the daemon holds, not what malloc keeps"});
   report.add({"daemon open files after warm-up",
               static_cast<double>(faults.warm.open_fds), "fds",
               "/proc/PID/fd"});

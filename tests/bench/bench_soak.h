@@ -73,6 +73,9 @@ class DaemonLives {
 struct ProcFigures {
   double rss_mib = 0;
   int open_fds = 0;
+  // What the daemon's C heap holds in live allocations (its /metrics),
+  // to tell memory it keeps from memory malloc keeps for it.
+  double heap_in_use_mib = 0;
 };
 ProcFigures proc_figures(pid_t pid);
 

@@ -152,6 +152,21 @@ int stream_clients(int port) {
       .get<int>();
 }
 
+// eventhost_process_memory_bytes{kind="heap_in_use"} from /metrics.
+double heap_in_use_mib(const DaemonLives::Life& life) {
+  HttpConnection connection(life.port);
+  const auto reply = connection.request(
+      "GET", "/metrics", "", {"Authorization: Bearer " + life.token});
+  const std::string key =
+      "eventhost_process_memory_bytes{kind=\"heap_in_use\"} ";
+  const auto at = reply.body.find(key);
+  if (reply.status != 200 || at == std::string::npos) {
+    throw std::runtime_error("GET /metrics answered " +
+                             std::to_string(reply.status) + " without " + key);
+  }
+  return std::stod(reply.body.substr(at + key.size())) / (1024 * 1024);
+}
+
 // The daemon's figures once it holds no stream client: median of five.
 ProcFigures settled_figures(const DaemonLives::Life& life) {
   const auto deadline = Clock::now() + std::chrono::seconds(15);
@@ -162,14 +177,15 @@ ProcFigures settled_figures(const DaemonLives::Life& life) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::vector<double> rss, fds;
+  std::vector<double> rss, fds, heap;
   for (int i = 0; i < 5; ++i) {
     const ProcFigures f = proc_figures(life.pid);
     rss.push_back(f.rss_mib);
     fds.push_back(f.open_fds);
+    heap.push_back(heap_in_use_mib(life));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return {median(rss), static_cast<int>(median(fds))};
+  return {median(rss), static_cast<int>(median(fds)), median(heap)};
 }
 
 // Plugin churn, one step a tick, in a cycle that never has the thrower
