@@ -265,7 +265,7 @@ std::pair<std::string, std::uint16_t> parse_listen_address(
 }
 
 int run_daemon(const DaemonOptions& options) {
-  pin_mmap_threshold();  // before any thread allocates
+  limit_heap();  // before any thread allocates
   block_stop_signals();
   raise_open_files_limit(options.max_connections);
   const auto [listen_host, listen_port] = parse_listen_address(options.listen);
