@@ -185,6 +185,23 @@ std::size_t EventStream::active_clients() const {
   return hub_->channels.size();
 }
 
+bool EventStream::skip_if_idle(std::uint64_t newest) {
+  std::lock_guard lock(hub_->mutex);
+  if (!hub_->channels.empty()) return false;
+  if (!hub_->ring.empty()) {
+    hub_->evicted += hub_->ring.size();
+    hub_->max_evicted_id =
+        std::max(hub_->max_evicted_id, hub_->ring.back()->id);
+    hub_->ring.clear();
+  }
+  // Counted as evicted, so a resume without a journal reports the gap.
+  if (newest > hub_->max_evicted_id) {
+    hub_->evicted += newest - hub_->max_evicted_id;
+    hub_->max_evicted_id = newest;
+  }
+  return true;
+}
+
 std::uint64_t EventStream::total_events_broadcast() const {
   return hub_->published.load(std::memory_order_relaxed);
 }
