@@ -70,7 +70,7 @@ void ClusterConsumer::turn(RedisConnection& redis) {
     acks_waiting_ = false;
   }
   if (!claim_notes_.empty()) {
-    RedisConnection::Args a{"HSET", cluster_.keys().claims()};
+    RedisConnection::Args a{"HSET", keep(cluster_.keys().claims())};
     for (std::string& s : claim_notes_) a.push_back(keep(std::move(s)));
     claim_notes_.clear();
     cmds.push_back(std::move(a));

@@ -219,8 +219,10 @@ void ClusterEventLog::remove_dead_letters(
     sids.push_back(stream_id_of(static_cast<std::uint64_t>(id)));
   }
   for (const RedisReply& k : members.elements) {
-    RedisConnection::Args args{"EVAL", kDropLettersScript, "2",
-                               keys.dead(k.str), keys.dead_by_event(k.str)};
+    // Args are views: the key names must outlive the command.
+    const std::string dead = keys.dead(k.str);
+    const std::string by_event = keys.dead_by_event(k.str);
+    RedisConnection::Args args{"EVAL", kDropLettersScript, "2", dead, by_event};
     for (const std::string& s : sids) args.push_back(s);
     check(cluster_.command(args), "removing dead letters");
   }
