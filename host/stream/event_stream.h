@@ -83,7 +83,9 @@ class EventStream {
   // next gets newest_at_subscribe() == newest and resumes anything older
   // from the journal; returns true. With a subscriber attached it changes
   // nothing and returns false. The publisher then publishes the events
-  // after `newest`, in order, and nothing older.
+  // after `newest`, in order, and nothing older. Once a stream skipped, a
+  // subscriber that resumes after an id gets no event up to that id (the
+  // publisher may resume from an older point than the client's).
   bool skip_if_idle(std::uint64_t newest);
   // Events published since construction.
   std::uint64_t total_events_broadcast() const;
