@@ -263,7 +263,10 @@ void ClusterConsumer::handle(const Pending& p, const RedisReply& reply,
                                          !reply.elements[0].elements.empty()
                                      ? reply.elements[0].elements[0].str
                                      : "0-0";
-      if (p.step == Step::kTailStart) tail_id_ = newest;
+      if (p.step == Step::kTailStart) {
+        tail_id_ = newest;
+        busy = true;  // the next turn decides whether to read or pause
+      }
       tail_peek_ = newest;
       return;
     }
