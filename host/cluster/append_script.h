@@ -3,12 +3,16 @@
 // + SEQ with SEQ below 1000 (cluster/stream_ids.h).
 //
 // KEYS[1] the stream. ARGV[1] MAXLEN (0 = none), ARGV[2] the node, then
-// five per event: name, payload, level, emitted_at_us, depth. Returns the
-// event ids, in order.
+// three per event: name, payload, and "level,emitted_at_us,depth" (one
+// field: each argument and field costs Redis time, and the per-event cost
+// here is what bounds a node's ingest; see README "Ingest rate"). Trims
+// once per call (MAXLEN ~), not per entry. Returns the event ids, in order.
 //
 // Redis runs a script alone (no other command in between), so two nodes
 // appending at once still get increasing ids; it reads the time with TIME
-// (allowed: Redis 7 replicates a script's effects, not the script).
+// (allowed: Redis 7 replicates a script's effects, not the script). Lua's
+// numbers are doubles: MS * 1000 + SEQ stays exact below 2^53, and `..`
+// writes MS (13 digits) without an exponent.
 #pragma once
 
 namespace eventhost::cluster {
@@ -17,7 +21,8 @@ inline constexpr const char* kAppendScript = R"lua(
 local stream = KEYS[1]
 local maxlen = tonumber(ARGV[1])
 local node = ARGV[2]
-local t = redis.call('TIME')
+local call = redis.call
+local t = call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ms, seq = 0, -1
 local info = redis.pcall('XINFO', 'STREAM', stream)
@@ -31,30 +36,26 @@ if type(info) == 'table' and info.err == nil then
     end
   end
 end
-local out = {}
-for i = 3, #ARGV, 5 do
-  if now > ms then
-    ms = now
-    seq = 0
-  else
-    seq = seq + 1
-    if seq >= 1000 then
-      ms = ms + 1
-      seq = 0
-    end
-  end
-  local id = string.format('%d-%d', ms, seq)
-  if maxlen > 0 then
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, 'e', ARGV[i],
-               'p', ARGV[i + 1], 'l', ARGV[i + 2], 't', ARGV[i + 3],
-               'd', ARGV[i + 4], 'n', node)
-  else
-    redis.call('XADD', stream, id, 'e', ARGV[i], 'p', ARGV[i + 1],
-               'l', ARGV[i + 2], 't', ARGV[i + 3], 'd', ARGV[i + 4],
-               'n', node)
-  end
-  out[#out + 1] = ms * 1000 + seq
+if now > ms then
+  ms = now
+  seq = -1
 end
+local prefix = ms .. '-'
+local out = {}
+local n = 0
+for i = 3, #ARGV, 3 do
+  seq = seq + 1
+  if seq >= 1000 then
+    ms = ms + 1
+    seq = 0
+    prefix = ms .. '-'
+  end
+  call('XADD', stream, prefix .. seq, 'e', ARGV[i], 'p', ARGV[i + 1],
+       'm', ARGV[i + 2], 'n', node)
+  n = n + 1
+  out[n] = ms * 1000 + seq
+end
+if maxlen > 0 then call('XTRIM', stream, 'MAXLEN', '~', maxlen) end
 return out
 )lua";
 

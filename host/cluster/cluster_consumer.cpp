@@ -15,10 +15,10 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 }  // namespace
 
 ClusterConsumer::ClusterConsumer(Cluster& cluster, DeliveryPort& port,
-                                 TailFn on_tail)
+                                 Tail tail)
     : cluster_(cluster),
       port_(port),
-      on_tail_(std::move(on_tail)),
+      tail_(std::move(tail)),
       stream_(cluster.keys().events()) {
   create_groups_now();
   thread_ = std::thread([this] { loop(); });

@@ -27,7 +27,15 @@
 // returns; a plugin enabled later gets its group within 0.2 s.
 //
 // It also feeds the live stream: every entry of the stream, whichever node
-// accepted it, goes to `on_tail` in stream order.
+// accepted it, goes to `tail.publish` in stream order -- while someone
+// listens. Reading the whole stream back costs Redis and the node as much
+// as the events' own appends, so each turn first asks `tail.pause` with
+// the position the tail would go on from: true (nobody listens; the live
+// stream then takes every event up to there as skipped) and the turn only
+// notes the stream's newest entry (XREVRANGE COUNT 1), the position the
+// next turn offers. The position offered is always one read before the
+// question was asked, so a listener that arrives later gets every event
+// accepted after it arrived (and resumes older ones from the journal).
 //
 // Thread-safety: finished() from any thread; the rest from the owner.
 // Errors: Redis failures are logged (the first, then once a minute) and
@@ -53,9 +61,14 @@ namespace eventhost::cluster {
 class ClusterConsumer {
  public:
   using TailFn = std::function<void(const JournalEntry&)>;
+  struct Tail {
+    TailFn publish;
+    // Null: never paused.
+    std::function<bool(std::uint64_t newest_skipped)> pause;
+  };
 
   // `port` and `cluster` must outlive this.
-  ClusterConsumer(Cluster& cluster, DeliveryPort& port, TailFn on_tail);
+  ClusterConsumer(Cluster& cluster, DeliveryPort& port, Tail tail);
   // Stops, acknowledges what finished, hands back leases.
   ~ClusterConsumer();
   ClusterConsumer(const ClusterConsumer&) = delete;
@@ -104,6 +117,7 @@ class ClusterConsumer {
     kAck,
     kTailStart,
     kTail,
+    kTailPeek,
     kHistory,
     kHistoryClaim,
     kRead,
@@ -130,7 +144,7 @@ class ClusterConsumer {
 
   Cluster& cluster_;
   DeliveryPort& port_;
-  const TailFn on_tail_;
+  const Tail tail_;
   const std::string stream_;
 
   // Held by the loop for a whole turn (stop_reading() waits for it).
@@ -144,6 +158,8 @@ class ClusterConsumer {
 
   // Loop thread only.
   std::string tail_id_;  // "" until the first turn finds the stream's end
+  // While paused: the stream's newest entry as the last turn read it.
+  std::string tail_peek_;
   std::vector<std::string> claim_notes_;  // HSET P:claims to send
   Clock::time_point next_refresh_{};
   std::thread thread_;

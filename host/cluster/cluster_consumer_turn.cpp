@@ -70,7 +70,7 @@ void ClusterConsumer::turn(RedisConnection& redis) {
     acks_waiting_ = false;
   }
   if (!claim_notes_.empty()) {
-    RedisConnection::Args a{"HSET", cluster_.keys().claims()};
+    RedisConnection::Args a{"HSET", keep(cluster_.keys().claims())};
     for (std::string& s : claim_notes_) a.push_back(keep(std::move(s)));
     claim_notes_.clear();
     cmds.push_back(std::move(a));
@@ -91,7 +91,15 @@ void ClusterConsumer::turn(RedisConnection& redis) {
   }
 
   const std::string_view node = opt.node;
-  if (tail_id_.empty()) {
+  // Nobody listens: go on from the newest entry an earlier turn saw (read
+  // before this question, so before any listener that comes later).
+  const bool paused = !tail_peek_.empty() && tail_.pause &&
+                      tail_.pause(event_id_of(tail_peek_));
+  if (paused) {
+    tail_id_ = tail_peek_;
+    cmds.push_back({"XREVRANGE", stream_, "+", "-", "COUNT", "1"});
+    steps.push_back({Step::kTailPeek, nullptr});
+  } else if (tail_id_.empty()) {
     cmds.push_back({"XREVRANGE", stream_, "+", "-", "COUNT", "1"});
     steps.push_back({Step::kTailStart, nullptr});
   } else {
@@ -99,6 +107,7 @@ void ClusterConsumer::turn(RedisConnection& redis) {
         {"XREAD", "COUNT", "1000", "STREAMS", stream_, keep(tail_id_)});
     steps.push_back({Step::kTail, nullptr});
   }
+  bool reads_groups = false;
   bool window_full = false;
   for (auto& [key, gp] : groups_) {
     Group& g = *gp;
@@ -116,6 +125,7 @@ void ClusterConsumer::turn(RedisConnection& redis) {
       g.lease_due = now + (g.lease ? opt.claim / 3 : claim_period());
     }
     if (g.mode == ClusterMode::kOrdered && !g.lease) continue;
+    reads_groups = true;
     std::size_t in_flight;
     {
       std::lock_guard lock(mutex_);
@@ -165,9 +175,22 @@ void ClusterConsumer::turn(RedisConnection& redis) {
                    [&] { return stopping_ || !reading_ || acks_waiting_; });
     return;
   }
+  const std::string block = std::to_string(kBlock.count());
+  if (paused) {
+    if (!reads_groups) {
+      // Nothing to read for anyone: look again in a while.
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, kBlock, [&] { return stopping_ || !reading_; });
+      return;
+    }
+    // Wait in Redis for the next entry, for the groups to read; the
+    // entry itself is not wanted.
+    redis.command({"XREAD", "COUNT", "1", "BLOCK", block, "STREAMS", stream_,
+                   tail_peek_});
+    return;
+  }
   // Nothing to do: wait in Redis for the next entry of the stream (which
   // is also the live stream's next event).
-  const std::string block = std::to_string(kBlock.count());
   const RedisReply r = redis.command(
       {"XREAD", "COUNT", "1000", "BLOCK", block, "STREAMS", stream_,
        tail_id_.empty() ? "$" : std::string_view(tail_id_)});
@@ -178,8 +201,10 @@ void ClusterConsumer::tail(const RedisReply& reply) {
   if (reply.is_error()) return;
   for (const StreamEntry& entry : read_stream_reply(reply)) {
     tail_id_ = entry.stream_id;
-    if (entry.event && on_tail_) on_tail_(*entry.event);
+    if (entry.event && tail_.publish) tail_.publish(*entry.event);
   }
+  // What a pause would go on from: published up to here.
+  if (!tail_id_.empty()) tail_peek_ = tail_id_;
 }
 
 void ClusterConsumer::handle(const Pending& p, const RedisReply& reply,
@@ -232,12 +257,19 @@ void ClusterConsumer::handle(const Pending& p, const RedisReply& reply,
           static_cast<std::uint64_t>(reply.as_integer()));
       return;
     case Step::kTailStart:
-      tail_id_ = reply.is_array() && !reply.elements.empty() &&
-                         reply.elements[0].is_array() &&
-                         !reply.elements[0].elements.empty()
-                     ? reply.elements[0].elements[0].str
-                     : "0-0";
+    case Step::kTailPeek: {
+      const std::string newest = reply.is_array() && !reply.elements.empty() &&
+                                         reply.elements[0].is_array() &&
+                                         !reply.elements[0].elements.empty()
+                                     ? reply.elements[0].elements[0].str
+                                     : "0-0";
+      if (p.step == Step::kTailStart) {
+        tail_id_ = newest;
+        busy = true;  // the next turn decides whether to read or pause
+      }
+      tail_peek_ = newest;
       return;
+    }
     case Step::kTail:
       if (reply.is_array() && !reply.elements.empty()) busy = true;
       tail(reply);

@@ -58,10 +58,11 @@ void check(const RedisReply& reply, const std::string& what) {
 }  // namespace
 
 ClusterEventLog::ClusterEventLog(Cluster& cluster, std::uint64_t max_bytes,
-                                 TailFn on_tail)
+                                 ClusterConsumer::Tail tail, TailFn on_append)
     : cluster_(cluster),
       max_bytes_(max_bytes),
-      on_tail_(std::move(on_tail)),
+      tail_(std::move(tail)),
+      on_append_(std::move(on_append)),
       writer_(cluster, [this] { return max_entries(); }) {}
 
 ClusterEventLog::~ClusterEventLog() {
@@ -83,6 +84,7 @@ std::uint64_t ClusterEventLog::append(JournalEntry entry) {
   bytes_seen_.fetch_add(entry.name.size() + entry.payload.size(),
                         std::memory_order_relaxed);
   events_seen_.fetch_add(1, std::memory_order_relaxed);
+  if (on_append_) on_append_(entry);
   return writer_.append(std::move(entry));
 }
 
@@ -217,8 +219,10 @@ void ClusterEventLog::remove_dead_letters(
     sids.push_back(stream_id_of(static_cast<std::uint64_t>(id)));
   }
   for (const RedisReply& k : members.elements) {
-    RedisConnection::Args args{"EVAL", kDropLettersScript, "2",
-                               keys.dead(k.str), keys.dead_by_event(k.str)};
+    // Args are views: the key names must outlive the command.
+    const std::string dead = keys.dead(k.str);
+    const std::string by_event = keys.dead_by_event(k.str);
+    RedisConnection::Args args{"EVAL", kDropLettersScript, "2", dead, by_event};
     for (const std::string& s : sids) args.push_back(s);
     check(cluster_.command(args), "removing dead letters");
   }
@@ -240,8 +244,7 @@ void ClusterEventLog::remove_dead_letter(const std::string& plugin,
 // refresh (up to 0.2 s later): an event accepted in between would have
 // been older than the group and never reached the plugin. The consumer's
 // own XGROUP CREATE then answers BUSYGROUP, which it takes as made.
-void ClusterEventLog::plugin_started(const std::string& key,
-                                     ClusterMode mode) {
+void ClusterEventLog::plugin_started(const std::string& key, ClusterMode mode) {
   const std::string group =
       ClusterKeys::group(key, mode, cluster_.options().node);
   const RedisReply r = cluster_.command(
@@ -255,7 +258,7 @@ void ClusterEventLog::plugin_started(const std::string& key,
 void ClusterEventLog::start_delivery(DeliveryPort& port) {
   std::lock_guard lock(consumer_mutex_);
   if (!consumer_) {
-    consumer_ = std::make_unique<ClusterConsumer>(cluster_, port, on_tail_);
+    consumer_ = std::make_unique<ClusterConsumer>(cluster_, port, tail_);
   }
 }
 

@@ -32,9 +32,12 @@ namespace eventhost::cluster {
 class ClusterEventLog final : public EventLog {
  public:
   using TailFn = ClusterConsumer::TailFn;
-  // `cluster` must outlive this. `on_tail` gets every event of the
-  // cluster's stream while delivery runs (the live stream).
-  ClusterEventLog(Cluster& cluster, std::uint64_t max_bytes, TailFn on_tail);
+  // `cluster` must outlive this. `tail` gets every event of the cluster's
+  // stream while delivery runs and someone listens (the live stream; see
+  // ClusterConsumer). `on_append`, if set, sees each event this node
+  // accepts, on the emitter's thread, before it is stored (the metrics).
+  ClusterEventLog(Cluster& cluster, std::uint64_t max_bytes,
+                  ClusterConsumer::Tail tail, TailFn on_append = nullptr);
   ~ClusterEventLog() override;
 
   bool assigns_ids() const override { return true; }
@@ -80,7 +83,8 @@ class ClusterEventLog final : public EventLog {
 
   Cluster& cluster_;
   const std::uint64_t max_bytes_;
-  const TailFn on_tail_;
+  const ClusterConsumer::Tail tail_;
+  const TailFn on_append_;
   // The running average size of an appended event, for MAXLEN.
   std::atomic<std::uint64_t> bytes_seen_{0}, events_seen_{0};
   ClusterWriter writer_;

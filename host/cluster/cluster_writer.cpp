@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/append_script.h"
+#include "cluster/stream_entry.h"
 #include "common/error.h"
 
 namespace eventhost::cluster {
@@ -117,34 +118,23 @@ std::string ClusterWriter::write(const std::vector<JournalEntry>& batch,
   const std::string stream = cluster_.keys().events();
   const std::string maxlen = std::to_string(max_entries_ ? max_entries_() : 0);
   const std::string& node = cluster_.options().node;
-  // The numbers as text, kept alive while the commands refer to them.
-  std::vector<std::string> numbers;
-  numbers.reserve(batch.size() * 3);
+  // Each event's "level,emitted_at_us,depth" (cluster/append_script.h),
+  // kept alive while the commands refer to them.
+  std::vector<std::string> meta;
+  meta.reserve(batch.size());
+  for (const JournalEntry& e : batch) meta.push_back(stream_meta(e));
   std::vector<RedisConnection::Args> calls;
   for (std::size_t start = 0; start < batch.size(); start += kPerCall) {
     const std::size_t end = std::min(batch.size(), start + kPerCall);
     RedisConnection::Args args{"EVAL", kAppendScript, "1",
                                stream, maxlen,        node};
-    args.reserve(6 + (end - start) * 5);
+    args.reserve(6 + (end - start) * 3);
     for (std::size_t i = start; i < end; ++i) {
-      const JournalEntry& e = batch[i];
-      numbers.push_back(std::to_string(e.level));
-      numbers.push_back(std::to_string(e.emitted_at_us));
-      numbers.push_back(std::to_string(e.depth));
+      args.push_back(batch[i].name);
+      args.push_back(batch[i].payload);
+      args.push_back(meta[i]);
     }
     calls.push_back(std::move(args));
-  }
-  // Second pass: `numbers` no longer grows, so views into it are stable.
-  std::size_t n = 0;
-  for (std::size_t c = 0, start = 0; c < calls.size(); ++c, start += kPerCall) {
-    const std::size_t end = std::min(batch.size(), start + kPerCall);
-    for (std::size_t i = start; i < end; ++i, n += 3) {
-      calls[c].push_back(batch[i].name);
-      calls[c].push_back(batch[i].payload);
-      calls[c].push_back(numbers[n]);
-      calls[c].push_back(numbers[n + 1]);
-      calls[c].push_back(numbers[n + 2]);
-    }
   }
   const unsigned replicas = cluster_.options().wait_replicas;
   const std::string replicas_text = std::to_string(replicas);

@@ -1,6 +1,7 @@
 #include "cluster/stream_entry.h"
 
 #include <charconv>
+#include <system_error>
 
 #include "cluster/stream_ids.h"
 
@@ -14,7 +15,28 @@ T number(const std::string& text) {
   return value;
 }
 
+// Reads "level,emitted_at_us,depth" into `e`; false if it is not that.
+bool read_meta(const std::string& text, JournalEntry& e) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  auto r = std::from_chars(p, end, e.level);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != ',') return false;
+  r = std::from_chars(r.ptr + 1, end, e.emitted_at_us);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != ',') return false;
+  r = std::from_chars(r.ptr + 1, end, e.depth);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
 }  // namespace
+
+std::string stream_meta(const JournalEntry& entry) {
+  std::string out = std::to_string(entry.level);
+  out += ',';
+  out += std::to_string(entry.emitted_at_us);
+  out += ',';
+  out += std::to_string(entry.depth);
+  return out;
+}
 
 StreamEntry read_stream_entry(const RedisReply& element) {
   StreamEntry out;
@@ -38,6 +60,9 @@ StreamEntry read_stream_entry(const RedisReply& element) {
         break;
       case 'p':
         e.payload = v;
+        break;
+      case 'm':
+        read_meta(v, e);
         break;
       case 'l':
         e.level = number<std::uint32_t>(v);

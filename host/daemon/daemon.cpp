@@ -212,29 +212,38 @@ std::string dashboard_link(const std::string& host, std::uint16_t port,
 }
 
 // A node of a cluster: the host's event log is the cluster's stream, and
-// the live stream (and the metrics' emitted counts) see every event of the
-// cluster as this node reads it from there, whichever node accepted it.
+// the live stream sees every event of the cluster as this node reads it
+// from there, whichever node accepted it -- while a client listens: with
+// none, the node does not read the stream back (it would cost as much as
+// the appends), and a client that comes resumes what it lacks from the
+// stream (the journal). The metrics count, as on a single node, the
+// events this node accepted.
 std::unique_ptr<cluster::Cluster> join_cluster(
-    const cluster::ClusterOptions& options, HostOptions& host) {
+    const cluster::ClusterOptions& options, HostOptions& host,
+    EventStream& stream, StreamFeed& feed, DaemonMetrics& metrics) {
   auto joined = std::make_unique<cluster::Cluster>(options);
   joined->check_reachable();
   spdlog::info("joining the cluster at {} as node {} (prefix {})",
                options.endpoint.display(), options.node, options.prefix);
   cluster::Cluster& c = *joined;
   const std::uint64_t max_bytes = host.retention.max_bytes;
-  auto on_emitted = std::move(host.on_emitted);
   host.on_emitted = nullptr;  // a cluster's log hands every event back
-  host.event_log = [&c, max_bytes, on_emitted]() -> std::unique_ptr<EventLog> {
+  host.event_log = [&c, max_bytes, &stream, &feed,
+                    &metrics]() -> std::unique_ptr<EventLog> {
+    cluster::ClusterConsumer::Tail tail;
+    tail.publish = [&feed](const JournalEntry& e) {
+      feed.push({e.id, e.name, e.payload, e.emitted_at_us});
+    };
+    tail.pause = [&stream, &feed](std::uint64_t newest_skipped) {
+      feed.flush();  // what the tail pushed goes first, in order
+      return stream.skip_if_idle(newest_skipped);
+    };
     return std::make_unique<cluster::ClusterEventLog>(
-        c, max_bytes, [on_emitted](const JournalEntry& e) {
+        c, max_bytes, std::move(tail), [&metrics](const JournalEntry& e) {
           Event event;
-          event.id = e.id;
           event.name = e.name;
-          event.payload = e.payload;
-          event.emitted_at_us = e.emitted_at_us;
           event.level = static_cast<LevelSet>(e.level);
-          event.depth = e.depth;
-          on_emitted(event);
+          metrics.on_emitted(event);
         });
   };
   return joined;
@@ -281,7 +290,10 @@ int run_daemon(const DaemonOptions& options) {
   DeliverySeries series;
   std::unique_ptr<cluster::Cluster> cluster;
   HostOptions host_options = with_hooks(options.host, feed, metrics, series);
-  if (options.cluster) cluster = join_cluster(*options.cluster, host_options);
+  if (options.cluster) {
+    cluster =
+        join_cluster(*options.cluster, host_options, stream, feed, metrics);
+  }
   Host host(std::move(host_options));
   ApiRouter router(host, stream, metrics, load_or_create_token(token_file));
   router.set_series(&series);

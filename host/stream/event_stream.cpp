@@ -33,7 +33,9 @@ struct EventStream::Channel {
     if (overflowed) return false;
     const bool was_empty = queue.empty();
     for (const StreamEventPtr& event : events) {
-      if (!matches(event->name)) continue;
+      if ((floor != 0 && event->id <= floor) || !matches(event->name)) {
+        continue;
+      }
       if (queue.size() >= limit) {
         overflowed = true;
         return true;
@@ -62,6 +64,9 @@ struct EventStream::Channel {
   const std::function<void()> wake;
   std::uint64_t missed_on_resume = 0;     // set before the Channel is shared
   std::uint64_t newest_at_subscribe = 0;  // likewise
+  // Events up to this id, if not 0, are not queued (see skip_if_idle);
+  // likewise.
+  std::uint64_t floor = 0;
 
   mutable std::mutex mutex;
   std::deque<StreamEventPtr> queue;  // GUARDED_BY(mutex)
@@ -123,6 +128,7 @@ struct EventStream::Hub {
   std::deque<StreamEventPtr> ring;                 // GUARDED_BY(mutex)
   std::uint64_t evicted = 0;                       // GUARDED_BY(mutex)
   std::uint64_t max_evicted_id = 0;                // GUARDED_BY(mutex)
+  bool skipped = false;                            // GUARDED_BY(mutex)
   std::vector<std::shared_ptr<Channel>> channels;  // GUARDED_BY(mutex)
 };
 
@@ -175,6 +181,10 @@ std::shared_ptr<EventStream::Subscriber> EventStream::subscribe(
     }
     channel->newest_at_subscribe =
         hub_->ring.empty() ? hub_->max_evicted_id : hub_->ring.back()->id;
+    // A publisher that skipped resumes from its skip point, which may be
+    // older than what this client says it has: it must not get those
+    // again. (One that never skipped publishes only newer events.)
+    if (resume_after && hub_->skipped) channel->floor = *resume_after;
     hub_->channels.push_back(channel);
   }
   return std::shared_ptr<Subscriber>(new Subscriber(hub_, std::move(channel)));
@@ -183,6 +193,24 @@ std::shared_ptr<EventStream::Subscriber> EventStream::subscribe(
 std::size_t EventStream::active_clients() const {
   std::lock_guard lock(hub_->mutex);
   return hub_->channels.size();
+}
+
+bool EventStream::skip_if_idle(std::uint64_t newest) {
+  std::lock_guard lock(hub_->mutex);
+  if (!hub_->channels.empty()) return false;
+  hub_->skipped = true;
+  if (!hub_->ring.empty()) {
+    hub_->evicted += hub_->ring.size();
+    hub_->max_evicted_id =
+        std::max(hub_->max_evicted_id, hub_->ring.back()->id);
+    hub_->ring.clear();
+  }
+  // Counted as evicted, so a resume without a journal reports the gap.
+  if (newest > hub_->max_evicted_id) {
+    hub_->evicted += newest - hub_->max_evicted_id;
+    hub_->max_evicted_id = newest;
+  }
+  return true;
 }
 
 std::uint64_t EventStream::total_events_broadcast() const {

@@ -76,6 +76,17 @@ class EventStream {
 
   // Subscribers not yet closed (overflowed ones count until closed).
   std::size_t active_clients() const;
+  // For a publisher that stops publishing while nobody listens (a node of
+  // a cluster does not read the cluster's stream back then): if no
+  // subscriber is attached, forgets the held events and takes every event
+  // up to `newest` as published and evicted, so a subscriber that joins
+  // next gets newest_at_subscribe() == newest and resumes anything older
+  // from the journal; returns true. With a subscriber attached it changes
+  // nothing and returns false. The publisher then publishes the events
+  // after `newest`, in order, and nothing older. Once a stream skipped, a
+  // subscriber that resumes after an id gets no event up to that id (the
+  // publisher may resume from an older point than the client's).
+  bool skip_if_idle(std::uint64_t newest);
   // Events published since construction.
   std::uint64_t total_events_broadcast() const;
   // The id of the oldest event held in the ring; 0 if the ring is empty.

@@ -217,6 +217,10 @@ TEST_CASE(
       std::chrono::seconds(30)));
   CHECK_FALSE(b.recorded().empty());
   CHECK_THAT(b.daemon->log(), Catch::Contains("took over"));
+  // The claim is noted for `cluster status` (PREFIX:claims, by plugin).
+  const auto note =
+      r.command({"HGET", std::string(kPrefix) + ":claims", "recorder"});
+  CHECK_THAT(note.str, Catch::Contains("\"node\":\"b\""));
 }
 
 TEST_CASE(

@@ -189,3 +189,43 @@ TEST_CASE("A zero client queue is refused") {
   CHECK_THROWS_AS(EventStream({.ring_capacity = 1, .client_queue = 0}),
                   eventhost::Error);
 }
+
+TEST_CASE(
+    "A skip with nobody subscribed drops the held events: the next "
+    "subscriber resumes what it lacks from the journal") {
+  EventStream stream({4, 10});
+  publish_range(stream, 1, 3);
+  REQUIRE(stream.skip_if_idle(9));
+  CHECK(stream.oldest_held_id() == 0);
+  auto late = stream.subscribe({}, std::uint64_t{2}, {});
+  // Nothing held to replay, and the journal has everything up to 9.
+  CHECK(late->take().empty());
+  CHECK(late->newest_at_subscribe() == 9);
+  CHECK(late->missed_on_resume() > 0);
+  publish_range(stream, 10, 11);
+  CHECK(ids(late->take()) == Ids{10, 11});
+}
+
+TEST_CASE("A skip with a subscriber attached changes nothing") {
+  EventStream stream({4, 10});
+  publish_range(stream, 1, 3);
+  auto listening = stream.subscribe({}, std::nullopt, {});
+  CHECK_FALSE(stream.skip_if_idle(9));
+  CHECK(stream.oldest_held_id() == 1);
+  publish_range(stream, 4, 4);
+  CHECK(ids(listening->take()) == Ids{4});
+  listening->close();
+  CHECK(stream.skip_if_idle(9));
+}
+
+TEST_CASE(
+    "After a skip, a subscriber resuming after an id gets no event up to "
+    "it, though the publisher goes on from an older point") {
+  EventStream stream({4, 10});
+  REQUIRE(stream.skip_if_idle(5));
+  auto resumed = stream.subscribe({}, std::uint64_t{7}, {});
+  auto live = stream.subscribe({}, std::nullopt, {});
+  publish_range(stream, 6, 9);
+  CHECK(ids(resumed->take()) == Ids{8, 9});
+  CHECK(ids(live->take()) == Ids{6, 7, 8, 9});
+}
