@@ -5,6 +5,12 @@
 // fix the named line and resend the whole batch without duplicates.
 // Ingest waits for room in full plugin queues (bounded by the plugins'
 // time budgets) rather than dropping: the HTTP client is slowed instead.
+//
+// A batch's reply lists every event's outcome, unless the request says
+// "Prefer: return=minimal" (RFC 7240): then only the ids and the counts.
+// The CLI asks for that: for 100 000 events the full replies were 8 MB of
+// JSON that the daemon wrote and the CLI parsed, each on the batch's path
+// (parsing them was 70 % of the CLI's CPU time).
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -25,6 +31,12 @@ bool is_ndjson(const HttpRequest& req) {
   const std::string type = lower(req.header("content-type"));
   return type.rfind("application/x-ndjson", 0) == 0 ||
          type.rfind("application/ndjson", 0) == 0;
+}
+
+// Whether the client asked for the short reply to a batch.
+bool prefers_minimal(const HttpRequest& req) {
+  return lower(req.header("prefer")).find("return=minimal") !=
+         std::string::npos;
 }
 
 // One event document -> the checked event; errors name line `line` of
@@ -98,10 +110,13 @@ void append_outcome(std::string& out, const EmitOutcome& o) {
   out += '}';
 }
 
-std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {
+// With `minimal`, without "results" (the outcome of each event).
+std::string batch_reply(const std::vector<EmitOutcome>& outcomes,
+                        bool minimal) {
   std::string ids, results;
   std::size_t suppressed = 0;
-  results.reserve(outcomes.size() * 96);
+  ids.reserve(outcomes.size() * 8);
+  if (!minimal) results.reserve(outcomes.size() * 96);
   for (const EmitOutcome& o : outcomes) {
     if (o.suppressed) {
       ++suppressed;
@@ -109,12 +124,14 @@ std::string batch_reply(const std::vector<EmitOutcome>& outcomes) {
       if (!ids.empty()) ids += ',';
       ids += std::to_string(o.event_id);
     }
+    if (minimal) continue;
     if (!results.empty()) results += ',';
     append_outcome(results, o);
   }
-  return "{\"accepted\":" + std::to_string(outcomes.size()) + ",\"ids\":[" +
-         ids + "],\"results\":[" + results +
-         "],\"suppressed\":" + std::to_string(suppressed) + "}\n";
+  std::string reply = "{\"accepted\":" + std::to_string(outcomes.size()) +
+                      ",\"ids\":[" + ids + "]";
+  if (!minimal) reply += ",\"results\":[" + results + "]";
+  return reply + ",\"suppressed\":" + std::to_string(suppressed) + "}\n";
 }
 
 // The answer when the journal could not record what was emitted: the
@@ -220,7 +237,9 @@ HttpResponse ApiRouter::post_events(const HttpRequest& req) {
   for (EmitOutcome& o : outcomes) o.event_id = host_.assigned_id(o);
   HttpResponse res;
   res.status = 200;
-  res.body = batch_reply(outcomes);
+  const bool minimal = prefers_minimal(req);
+  res.body = batch_reply(outcomes, minimal);
+  if (minimal) res.headers["Preference-Applied"] = "return=minimal";
   return res;
 }
 

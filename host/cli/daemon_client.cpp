@@ -10,9 +10,10 @@ namespace eventhost::cli {
 HttpResponse DaemonClient::send(const std::string& method,
                                 const std::string& target,
                                 const std::string& body,
-                                const std::string& content_type) {
-  return connection_->send(method, target, body,
-                           {{"Content-Type", content_type}});
+                                const std::string& content_type,
+                                std::map<std::string, std::string> headers) {
+  headers["Content-Type"] = content_type;
+  return connection_->send(method, target, body, headers);
 }
 
 nlohmann::json DaemonClient::call(const std::string& method,

@@ -13,6 +13,7 @@
 // Error(kIo) if the daemon stops answering.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,8 +35,10 @@ class DaemonClient {
 
   // The raw answer, whatever its status (for callers that handle errors
   // themselves, like the NDJSON batch sender).
+  // `headers` are sent besides the Content-Type.
   HttpResponse send(const std::string& method, const std::string& target,
-                    const std::string& body, const std::string& content_type);
+                    const std::string& body, const std::string& content_type,
+                    std::map<std::string, std::string> headers = {});
 
  private:
   std::unique_ptr<HttpConnection> connection_;

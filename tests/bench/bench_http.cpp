@@ -4,8 +4,19 @@
 // through Host::emit in this process with the same plugin and journal,
 // measured in the same run. Every reply must be 2xx and, at the end, the
 // daemon must report every event delivered to noop.
+//
+// Besides the rates, the CPU time the daemon and this process (the
+// clients) used during each run, read from /proc and getrusage: per event
+// and in cores busy. On 2 cores, what one connection already takes of
+// them bounds what a second can add.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -58,9 +69,45 @@ std::uint64_t delivered_to_noop(int port) {
   return stats.at("plugins").at("noop").at("delivered").get<std::uint64_t>();
 }
 
+// CPU seconds (user + system) process `pid` has used so far.
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold
+  // spaces: utime and stime are the 12th and 13th of them.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos)
+    throw std::runtime_error("cannot read /proc/" + std::to_string(pid));
+  std::istringstream fields(text.substr(close + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds this process (the bench's clients) has used so far.
+double own_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct Run {
+  double rate = 0;                            // events/s acknowledged
+  double daemon_cpu = 0;                      // CPU seconds per event
+  double daemon_cores = 0, client_cores = 0;  // CPU seconds per second
+};
+
 // Events/s acknowledged over `connections` connections sharing `requests`.
-double http_rate(const bench::BenchDaemon& daemon, const std::string& body,
-                 int requests, int connections) {
+Run http_rate(const bench::BenchDaemon& daemon, const std::string& body,
+              int requests, int connections) {
+  const double daemon_before = cpu_seconds_of(daemon.pid());
+  const double client_before = own_cpu_seconds();
   const double seconds = bench::seconds_of([&] {
     std::vector<std::thread> senders;
     std::vector<std::exception_ptr> errors(connections);
@@ -78,7 +125,11 @@ double http_rate(const bench::BenchDaemon& daemon, const std::string& body,
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
   });
-  return static_cast<double>(requests) * kBatch / seconds;
+  const double events = static_cast<double>(requests) * kBatch;
+  const double daemon_cpu = cpu_seconds_of(daemon.pid()) - daemon_before;
+  const double client_cpu = own_cpu_seconds() - client_before;
+  return {events / seconds, daemon_cpu / events, daemon_cpu / seconds,
+          client_cpu / seconds};
 }
 
 // The floor: the same events through Host::emit (catalogue and payload
@@ -127,9 +178,19 @@ void run_http(const bench::Config& config, bench::Report& report) {
   sent += kBatch;
 
   std::vector<double> one, two, floor;
+  std::vector<double> cpu_one, cpu_two, cores_one, cores_two, clients_one,
+      clients_two;
   for (int r = 0; r < rounds; ++r) {
-    one.push_back(http_rate(daemon, body, requests, 1));
-    two.push_back(http_rate(daemon, body, requests, 2));
+    const Run single = http_rate(daemon, body, requests, 1);
+    const Run pair = http_rate(daemon, body, requests, 2);
+    one.push_back(single.rate);
+    two.push_back(pair.rate);
+    cpu_one.push_back(single.daemon_cpu);
+    cpu_two.push_back(pair.daemon_cpu);
+    cores_one.push_back(single.daemon_cores);
+    cores_two.push_back(pair.daemon_cores);
+    clients_one.push_back(single.client_cores);
+    clients_two.push_back(pair.client_cores);
     sent += 2ull * requests * kBatch;
     floor.push_back(in_process_rate(requests * kBatch));
   }
@@ -164,6 +225,22 @@ void run_http(const bench::Config& config, bench::Report& report) {
   report.add({"2 connections / floor", two_rate / floor_rate, "x", ""});
   report.add({"2 connections / 1 connection", two_rate / one_rate, "x",
               "target >= 1.5: requests are answered side by side"});
+  report.add({"daemon CPU per event, 1 connection",
+              bench::median(cpu_one) * 1e6, "us",
+              "user + system, all threads"});
+  report.add({"daemon CPU per event, 2 connections",
+              bench::median(cpu_two) * 1e6, "us", ""});
+  report.add({"daemon cores busy, 1 connection", bench::median(cores_one),
+              "cores", "CPU s per wall s"});
+  report.add({"daemon cores busy, 2 connections", bench::median(cores_two),
+              "cores", ""});
+  report.add({"clients' cores busy, 1 connection", bench::median(clients_one),
+              "cores", "this process"});
+  report.add({"clients' cores busy, 2 connections", bench::median(clients_two),
+              "cores", ""});
+  report.add({"cores online",
+              static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN)), "cores",
+              "shared with other processes"});
 }
 
 }  // namespace
