@@ -275,6 +275,13 @@ void ApiRouter::begin_shutdown() {
   ready_.store(false);
 }
 
+void ApiRouter::with_host(const std::function<void(Host&)>& change) {
+  std::shared_lock serving(serving_mutex_);
+  if (stopping_) return;
+  std::unique_lock host(host_mutex_);
+  change(host_);
+}
+
 void ApiRouter::refresh_folder() {
   std::shared_lock serving(serving_mutex_);
   if (stopping_) return;

@@ -87,6 +87,21 @@ class ApiRouter {
     cluster_metrics_ = std::move(metrics);
   }
 
+  // A cluster's node: after each change an operator makes to the
+  // configuration (enable, disable, settings, isolation: the plugin's key;
+  // the level: ""), `share` is called with the Host to itself, to hand
+  // the change to the other nodes; `enabled` says the change was an
+  // enable. If it throws Error, the request answers that error (the
+  // change stays made on this node).
+  using ConfigShare =
+      std::function<void(Host&, const std::string& key, bool enabled)>;
+  void set_config_share(ConfigShare share) { config_share_ = std::move(share); }
+
+  // Runs `change` with the Host to itself, as a change requested over
+  // HTTP would (a cluster's configuration arriving from another node).
+  // Does nothing once begin_shutdown() was called.
+  void with_host(const std::function<void(Host&)>& change);
+
   // /readyz answers 200 once the daemon calls this after start.
   void set_ready(bool ready) { ready_.store(ready); }
 
@@ -137,6 +152,10 @@ class ApiRouter {
   const DeliverySeries* series_ = nullptr;
   std::function<nlohmann::json()> cluster_status_;
   std::function<std::string()> cluster_metrics_;
+  ConfigShare config_share_;
+  void share_config(const std::string& key, bool enabled = false) {
+    if (config_share_) config_share_(host_, key, enabled);
+  }
   const std::int64_t started_at_us_;
   // Shared by every request being answered; begin_shutdown() takes it
   // whole. Taken before host_mutex_.

@@ -130,9 +130,9 @@ ClusterConfig::Snapshot ClusterConfig::read(RedisConnection& redis) {
                                        {"EXEC"}});
   const RedisReply& all = replies.back();
   if (!all.is_array() || all.elements.size() != 3) {
-    throw Error(ErrorKind::kUnavailable,
-                "cluster: unexpected reply reading the configuration: " +
-                    all.str);
+    throw Error(
+        ErrorKind::kUnavailable,
+        "cluster: unexpected reply reading the configuration: " + all.str);
   }
   Snapshot s;
   s.version = all.elements[0].as_integer();
@@ -146,8 +146,7 @@ ClusterConfig::Snapshot ClusterConfig::read(RedisConnection& redis) {
   return s;
 }
 
-void ClusterConfig::follow(Host& host, const Snapshot& snapshot,
-                           bool joining) {
+void ClusterConfig::follow(Host& host, const Snapshot& snapshot, bool joining) {
   const std::string& node = cluster_.options().node;
   bool resync = false;
   {
@@ -162,8 +161,8 @@ void ClusterConfig::follow(Host& host, const Snapshot& snapshot,
       if (!resync && seen != revisions_.end() && seen->second == entry.revision)
         continue;
       const auto enabled = enabled_at_.find(key);
-      revive = enabled != enabled_at_.end() &&
-               enabled->second != entry.enabled_at;
+      revive =
+          enabled != enabled_at_.end() && enabled->second != entry.enabled_at;
     }
     const std::string problem = host.adopt(entry.config, revive);
     if (!problem.empty()) {
@@ -203,10 +202,11 @@ void ClusterConfig::join(Host& host) {
   const ClusterKeys& k = cluster_.keys();
   Snapshot snapshot = read(*redis_);
   if (snapshot.version == 0) {
-    std::vector<std::string> args{"EVAL",        kSeedScript,
-                                  "3",           k.version(),
-                                  k.plugins(),   k.level(),
-                                  k.channel(),   host.stored_level().value_or("")};
+    std::vector<std::string> args{
+        "EVAL",      kSeedScript,
+        "3",         k.version(),
+        k.plugins(), k.level(),
+        k.channel(), host.stored_level().value_or("")};
     for (const SharedPluginConfig& c : host.shared_configs()) {
       args.push_back(c.key);
       args.push_back(entry_json(c, cluster_.options().node));
@@ -240,9 +240,9 @@ void ClusterConfig::share(Host& host, const std::string& key, bool enabled) {
                                 k.level(), *level, k.channel()});
     } else {
       const std::string entry = entry_json(host.shared_config(key), node);
-      reply = cluster_.command({"EVAL", kShareScript, "2", k.version(),
-                                k.plugins(), key, entry, enabled ? "1" : "0",
-                                k.channel()});
+      reply =
+          cluster_.command({"EVAL", kShareScript, "2", k.version(), k.plugins(),
+                            key, entry, enabled ? "1" : "0", k.channel()});
       if (!reply.is_error()) {
         std::lock_guard lock(mutex_);
         revisions_[key] = reply.as_integer();

@@ -82,7 +82,8 @@ void Host::adopt_settings(const SharedPluginConfig& config,
   }
   if (!assignments.empty()) configure(config.key, assignments);
   const std::string isolation = view.state ? view.state->isolation : "";
-  if (isolation != config.isolation) set_isolation(config.key, config.isolation);
+  if (isolation != config.isolation)
+    set_isolation(config.key, config.isolation);
 }
 
 std::string Host::adopt(const SharedPluginConfig& config, bool revive) {
@@ -116,8 +117,8 @@ std::string Host::adopt(const SharedPluginConfig& config, bool revive) {
     }
     adopt_settings(config, *view);
     const PluginView now = plugin(key);
-    const bool tripped = !now.enabled && now.state &&
-                         !now.state->disabled_reason.empty();
+    const bool tripped =
+        !now.enabled && now.state && !now.state->disabled_reason.empty();
     if (tripped && !revive) return "";
     const bool settled = now.enabled && now.state->sha256 == config.sha256 &&
                          (!dispatcher_ || dispatcher_->find(key) != nullptr);
