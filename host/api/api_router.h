@@ -49,6 +49,7 @@
 #include <string>
 
 #include "api/session_table.h"
+#include "common/error.h"
 #include "core/host.h"
 #include "http/http_message.h"
 
@@ -92,10 +93,17 @@ class ApiRouter {
   // the level: ""), `share` is called with the Host to itself, to hand
   // the change to the other nodes; `enabled` says the change was an
   // enable. If it throws Error, the request answers that error (the
-  // change stays made on this node).
+  // change stays made on this node). A change that fails with
+  // Error(kUnavailable) (the cluster's Redis, which the Host reached for,
+  // is out of reach) may be half made on this node: `unshared` is told
+  // why and throws the error the request answers.
   using ConfigShare =
       std::function<void(Host&, const std::string& key, bool enabled)>;
-  void set_config_share(ConfigShare share) { config_share_ = std::move(share); }
+  using ConfigUnshared = std::function<void(const std::string& why)>;
+  void set_config_share(ConfigShare share, ConfigUnshared unshared) {
+    config_share_ = std::move(share);
+    config_unshared_ = std::move(unshared);
+  }
 
   // Runs `change` with the Host to itself, as a change requested over
   // HTTP would (a cluster's configuration arriving from another node).
@@ -153,8 +161,27 @@ class ApiRouter {
   std::function<nlohmann::json()> cluster_status_;
   std::function<std::string()> cluster_metrics_;
   ConfigShare config_share_;
+  ConfigUnshared config_unshared_;
   void share_config(const std::string& key, bool enabled = false) {
     if (config_share_) config_share_(host_, key, enabled);
+  }
+  // Runs `change` on the Host, then shares it (see set_config_share).
+  template <typename Change>
+  auto changing(const std::string& key, Change&& change) -> decltype(change()) {
+    auto result = [&] {
+      try {
+        return change();
+      } catch (const Error& e) {
+        unshared(e);
+        throw;
+      }
+    }();
+    share_config(key);
+    return result;
+  }
+  void unshared(const Error& e) {
+    if (e.kind() == ErrorKind::kUnavailable && config_unshared_)
+      config_unshared_(e.what());
   }
   const std::int64_t started_at_us_;
   // Shared by every request being answered; begin_shutdown() takes it

@@ -47,8 +47,8 @@ HttpResponse ApiRouter::put_settings(const std::string& key,
     }
   }
   try {
-    const PluginView configured = host_.configure(key, assignments);
-    share_config(key);
+    const PluginView configured =
+        changing(key, [&] { return host_.configure(key, assignments); });
     return json_response(200, configured.settings);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kUnavailable) throw;  // not the settings

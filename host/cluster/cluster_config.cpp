@@ -173,7 +173,7 @@ void ClusterConfig::follow(Host& host, const Snapshot& snapshot, bool joining) {
     revisions_[key] = entry.revision;
     enabled_at_[key] = entry.enabled_at;
   }
-  if (joining) {
+  if (resync) {
     // What the cluster does not know is off in the cluster.
     for (const SharedPluginConfig& mine : host.shared_configs()) {
       if (snapshot.plugins.count(mine.key) != 0) continue;
@@ -251,17 +251,21 @@ void ClusterConfig::share(Host& host, const std::string& key, bool enabled) {
     }
     if (reply.is_error()) throw Error(ErrorKind::kUnavailable, reply.str);
   } catch (const Error& e) {
-    {
-      std::lock_guard lock(mutex_);
-      resync_ = true;
-    }
-    throw Error(ErrorKind::kUnavailable,
-                "the change was made on node " + node +
-                    " only, not in the cluster: " + e.what() +
-                    "; once the cluster's Redis answers, this node follows "
-                    "the cluster's configuration again: make the change "
-                    "again then");
+    unshared(e.what());
   }
+}
+
+void ClusterConfig::unshared(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    resync_ = true;
+  }
+  throw Error(ErrorKind::kUnavailable,
+              "the change was made on node " + cluster_.options().node +
+                  " only, not in the cluster: " + why +
+                  "; once the cluster's Redis answers, this node follows "
+                  "the cluster's configuration again: make the change "
+                  "again then");
 }
 
 void ClusterConfig::watch() {

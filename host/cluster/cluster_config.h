@@ -70,6 +70,10 @@ class ClusterConfig {
   // plugin `key`'s configuration as `host` now holds it (`enabled`: the
   // change was an enable), or the level when `key` is "".
   void share(Host& host, const std::string& key, bool enabled);
+  // A change that could not reach the cluster (`why`) may be made on this
+  // node only: throws Error(kUnavailable) saying so, and makes the watch
+  // follow the whole configuration again once Redis answers, undoing it.
+  [[noreturn]] void unshared(const std::string& why);
 
  private:
   struct Snapshot;

@@ -327,7 +327,8 @@ int run_daemon(const DaemonOptions& options) {
     router.set_config_share(
         [&config](Host& h, const std::string& key, bool enabled) {
           config->share(h, key, enabled);
-        });
+        },
+        [&config](const std::string& why) { config->unshared(why); });
   }
 
   HttpServerOptions http;

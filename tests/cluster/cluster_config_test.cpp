@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "../daemon/daemon_test_support.h"
+#include "cluster/redis_connection.h"
+#include "cluster/redis_url.h"
 #include "redis_server.h"
 
 namespace eventhost::test {
@@ -218,6 +220,50 @@ TEST_CASE(
   CHECK_FALSE(every.value("enabled", true));
   CHECK_FALSE(every["live"].value("loaded", true));
   CHECK(b.level() == "CRITICAL");
+}
+
+TEST_CASE(
+    "a change whose message a node missed is followed all the same: each "
+    "node reads the configuration's version every second") {
+  Node a("a");
+  REQUIRE(a.sandbox.run({"plugins", "enable", "recorder"}).status == 0);
+  RedisServer redis(a.sandbox.root() / "redis");
+  a.start(redis);
+  REQUIRE(runs(a.listed("recorder")));
+  // A change written as share() writes it, but announced to nobody.
+  cluster::RedisConnection r(cluster::parse_redis_url(redis.url()), {});
+  const std::string plugins = std::string(kPrefix) + ":plugins";
+  json entry = json::parse(r.command({"HGET", plugins, "recorder"}).str);
+  const long long version =
+      r.command({"INCR", std::string(kPrefix) + ":config:version"})
+          .as_integer();
+  entry["revision"] = version;
+  entry["settings"]["sleep_us"] = "11";
+  REQUIRE_FALSE(
+      r.command({"HSET", plugins, "recorder", entry.dump()}).is_error());
+  CHECK(wait_until(
+      [&] { return a.listed("recorder")["settings"]["sleep_us"] == 11; }));
+}
+
+TEST_CASE(
+    "a change made on a node while the cluster's Redis is down answers "
+    "503 saying it was made on that node only, and once Redis is back the "
+    "node follows the cluster again") {
+  Node a("a");
+  RedisServer redis(a.sandbox.root() / "redis");
+  a.start(redis);
+  redis.stop();
+  const CliRun enabled = a.sandbox.run({"plugins", "enable", "recorder"});
+  CHECK(enabled.status == 1);
+  CHECK_THAT(enabled.err, Catch::Contains("made on node a only"));
+  redis.start();
+  // The cluster never heard of the enable: the node undoes it.
+  CHECK(wait_until(
+      [&] {
+        const json p = a.listed("recorder");
+        return p.is_object() && !p.value("enabled", true);
+      },
+      std::chrono::seconds(20)));
 }
 
 }  // namespace eventhost::test
