@@ -175,6 +175,8 @@ TEST_CASE(
   }));
   CHECK_THAT(c.api_plugin("recorder").value("status", ""),
              Catch::StartsWith("missing on node c"));
+  CHECK_THAT(c.sandbox.run({"plugins", "list"}).out,
+             Catch::Contains("missing on node c"));
   CHECK(runs(a.listed("recorder")));
 
   // Events accepted by any node reach the recorder on a, the only node
