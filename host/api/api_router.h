@@ -105,6 +105,12 @@ class ApiRouter {
     config_unshared_ = std::move(unshared);
   }
 
+  // Told (with the Host held: it must be quick) when refresh_folder()
+  // found plugins it had not seen, e.g. a file a cluster's node lacked.
+  void set_on_new_plugins(std::function<void()> told) {
+    on_new_plugins_ = std::move(told);
+  }
+
   // Runs `change` with the Host to itself, as a change requested over
   // HTTP would (a cluster's configuration arriving from another node).
   // Does nothing once begin_shutdown() was called.
@@ -162,6 +168,7 @@ class ApiRouter {
   std::function<std::string()> cluster_metrics_;
   ConfigShare config_share_;
   ConfigUnshared config_unshared_;
+  std::function<void()> on_new_plugins_;
   void share_config(const std::string& key, bool enabled = false) {
     if (config_share_) config_share_(host_, key, enabled);
   }

@@ -268,6 +268,11 @@ void ClusterConfig::unshared(const std::string& why) {
                   "again then");
 }
 
+void ClusterConfig::resync() {
+  std::lock_guard lock(mutex_);
+  resync_ = true;
+}
+
 void ClusterConfig::watch() {
   thread_ = std::thread([this] { loop(); });
 }

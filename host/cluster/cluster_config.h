@@ -74,6 +74,10 @@ class ClusterConfig {
   // node only: throws Error(kUnavailable) saying so, and makes the watch
   // follow the whole configuration again once Redis answers, undoing it.
   [[noreturn]] void unshared(const std::string& why);
+  // Makes the watch follow the whole configuration again at its next
+  // look (within a second): new plugin files may be what this node
+  // lacked. Quick; any thread.
+  void resync();
 
  private:
   struct Snapshot;

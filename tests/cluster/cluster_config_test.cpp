@@ -83,8 +83,8 @@ std::set<std::uint64_t> post(const DaemonProcess& d, int first, int count) {
   INFO(reply.body);
   REQUIRE(reply.status == 200);
   std::set<std::uint64_t> ids;
-  for (const auto& id : parse(reply)["ids"])
-    ids.insert(id.get<std::uint64_t>());
+  const json answer = parse(reply);  // kept: the loop refers into it
+  for (const auto& id : answer["ids"]) ids.insert(id.get<std::uint64_t>());
   return ids;
 }
 
@@ -183,9 +183,16 @@ TEST_CASE(
   // running it; b and c record nothing.
   std::set<std::uint64_t> ids = post(*b.daemon, 1, 5);
   for (std::uint64_t id : post(*c.daemon, 6, 5)) ids.insert(id);
+  REQUIRE(ids.size() == 10);
   CHECK(wait_until([&] { return recorded_ids(a.record()) == ids; }));
   CHECK(recorded_ids(b.record()).empty());
   CHECK(recorded_ids(c.record()).empty());
+
+  // The file copied to c (the same as a's), c runs it once it rescans its
+  // folder (SIGHUP: at once).
+  c.sandbox.add_plugin("recorder.so");
+  REQUIRE(::kill(c.daemon->pid(), SIGHUP) == 0);
+  CHECK(wait_until([&] { return runs(c.listed("recorder")); }));
 }
 
 TEST_CASE(
