@@ -286,14 +286,14 @@ void ApiRouter::refresh_folder() {
   std::shared_lock serving(serving_mutex_);
   if (stopping_) return;
   std::unique_lock host(host_mutex_);  // the Host's controlling state
-  const std::vector<std::string> found = host_.refresh_folder();
-  for (const std::string& key : found) {
+  const std::uint64_t reads = host_.folder_reads();
+  for (const std::string& key : host_.refresh_folder()) {
     spdlog::info(
         "found new plugin {} in {}; it stays disabled until `eventhost "
         "plugins enable {}`",
         key, host_.options().plugins_dir.string(), key);
   }
-  if (!found.empty() && on_new_plugins_) on_new_plugins_();
+  if (host_.folder_reads() != reads && on_folder_change_) on_folder_change_();
 }
 
 }  // namespace eventhost

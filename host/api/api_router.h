@@ -106,9 +106,10 @@ class ApiRouter {
   }
 
   // Told (with the Host held: it must be quick) when refresh_folder()
-  // found plugins it had not seen, e.g. a file a cluster's node lacked.
-  void set_on_new_plugins(std::function<void()> told) {
-    on_new_plugins_ = std::move(told);
+  // found a plugin file added, removed or changed, e.g. the file a
+  // cluster's node lacked, or the right one in place of a mismatch.
+  void set_on_folder_change(std::function<void()> told) {
+    on_folder_change_ = std::move(told);
   }
 
   // Runs `change` with the Host to itself, as a change requested over
@@ -168,7 +169,7 @@ class ApiRouter {
   std::function<std::string()> cluster_metrics_;
   ConfigShare config_share_;
   ConfigUnshared config_unshared_;
-  std::function<void()> on_new_plugins_;
+  std::function<void()> on_folder_change_;
   void share_config(const std::string& key, bool enabled = false) {
     if (config_share_) config_share_(host_, key, enabled);
   }

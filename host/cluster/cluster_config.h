@@ -75,8 +75,8 @@ class ClusterConfig {
   // follow the whole configuration again once Redis answers, undoing it.
   [[noreturn]] void unshared(const std::string& why);
   // Makes the watch follow the whole configuration again at its next
-  // look (within a second): new plugin files may be what this node
-  // lacked. Quick; any thread.
+  // look (within a second): a plugin file added or replaced may be what
+  // this node lacked, or the pinned one. Quick; any thread.
   void resync();
 
  private:

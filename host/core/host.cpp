@@ -74,6 +74,7 @@ Host::~Host() { stop(); }
 // would break the catalogue (bad names, symbol collisions) is refused, not
 // the host: the built-in catalogue alone is always valid.
 void Host::rescan() {
+  ++folder_reads_;
   folder_signature_ = folder_signature(options_.plugins_dir);
   ScanResult scan = scan_plugins_folder(options_.plugins_dir);
   {

@@ -196,6 +196,9 @@ class Host : private DeliveryPort {
   // changed since the last read; returns the keys seen for the first time
   // (they stay disabled until enabled). Cheap when nothing changed.
   std::vector<std::string> refresh_folder();
+  // How many times the folder was read (construction included): moves
+  // when refresh_folder() found a file added, removed or changed.
+  std::uint64_t folder_reads() const { return folder_reads_; }
   // Throws Error(kNotFound) listing the known keys, or saying why the file
   // KEY.so is unusable; Error(kRefused) if the folder is refused.
   PluginView plugin(const std::string& key) const;
@@ -366,6 +369,7 @@ class Host : private DeliveryPort {
   // Replaced whole by rescan(); emit() on any thread reads a snapshot.
   std::atomic<std::shared_ptr<const Catalogue>> catalogue_;
   std::string folder_signature_;
+  std::uint64_t folder_reads_ = 0;
   // Written by the controlling thread only; on_trip() reads it from a pool
   // thread under files_mutex_.
   mutable std::mutex files_mutex_;

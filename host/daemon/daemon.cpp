@@ -329,7 +329,7 @@ int run_daemon(const DaemonOptions& options) {
           config->share(h, key, enabled);
         },
         [&config](const std::string& why) { config->unshared(why); });
-    router.set_on_new_plugins([&config] { config->resync(); });
+    router.set_on_folder_change([&config] { config->resync(); });
   }
 
   HttpServerOptions http;

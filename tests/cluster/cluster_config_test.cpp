@@ -188,11 +188,15 @@ TEST_CASE(
   CHECK(recorded_ids(b.record()).empty());
   CHECK(recorded_ids(c.record()).empty());
 
-  // The file copied to c (the same as a's), c runs it once it rescans its
-  // folder (SIGHUP: at once).
+  // The pinned file copied to c, and put in place of b's, each runs it
+  // once it rescans its folder (SIGHUP: at once).
   c.sandbox.add_plugin("recorder.so");
   REQUIRE(::kill(c.daemon->pid(), SIGHUP) == 0);
   CHECK(wait_until([&] { return runs(c.listed("recorder")); }));
+  fs::remove(b.sandbox.plugins_dir() / "recorder.so");
+  b.sandbox.add_plugin("recorder.so");
+  REQUIRE(::kill(b.daemon->pid(), SIGHUP) == 0);
+  CHECK(wait_until([&] { return runs(b.listed("recorder")); }));
 }
 
 TEST_CASE(
