@@ -150,8 +150,10 @@ void ClusterConfig::follow(Host& host, const Snapshot& snapshot, bool joining) {
   const std::string& node = cluster_.options().node;
   bool resync = false;
   {
+    // Cleared now: a resync() asked for while this runs is for after it.
     std::lock_guard lock(mutex_);
     resync = resync_ || joining;
+    resync_ = false;
   }
   for (const auto& [key, entry] : snapshot.plugins) {
     bool revive = false;
@@ -195,7 +197,6 @@ void ClusterConfig::follow(Host& host, const Snapshot& snapshot, bool joining) {
   }
   std::lock_guard lock(mutex_);
   version_ = snapshot.version;
-  resync_ = false;
 }
 
 void ClusterConfig::join(Host& host) {
