@@ -125,6 +125,17 @@ TEST_CASE(
     return b.listed("recorder")["settings"]["path"] == "recorded.txt";
   }));
 
+  // The isolation tier, set through a's CLI: b runs it in a worker too.
+  const CliRun tier = a.sandbox.run(
+      {"plugins", "configure", "recorder", "--isolation", "process"});
+  INFO(tier.err);
+  REQUIRE(tier.status == 0);
+  CHECK(wait_until([&] {
+    const json p = b.listed("recorder");
+    return runs(p) && p["isolation"] == "process" &&
+           p["isolation_source"] == "user";
+  }));
+
   // The level, set on b, applies on a.
   REQUIRE(b.sandbox.run({"level", "set", "CRITICAL"}).status == 0);
   CHECK(wait_until([&] { return a.level() == "CRITICAL"; }));
