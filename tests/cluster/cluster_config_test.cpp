@@ -290,4 +290,40 @@ TEST_CASE(
       std::chrono::seconds(20)));
 }
 
+TEST_CASE(
+    "the circuit breaker stops a plugin on its own node only: enabled in "
+    "the cluster, stopped there across a restart, running there again "
+    "once an operator enables it on any node") {
+  Node a("a"), b("b");
+  // Its first 5 calls on a node fail: a's breaker (5 in a row) trips.
+  REQUIRE(a.sandbox
+              .run({"plugins", "configure", "recorder", "path=recorded.txt",
+                    "fail_first=5"})
+              .status == 0);
+  REQUIRE(a.sandbox.run({"plugins", "enable", "recorder"}).status == 0);
+  RedisServer redis(a.sandbox.root() / "redis");
+  a.start(redis);
+  post(*a.daemon, 1, 5);
+  const auto stopped_on_a = [&] {
+    return a.listed("recorder")
+               .value("status", "")
+               .rfind("disabled by breaker", 0) == 0;
+  };
+  REQUIRE(wait_until(stopped_on_a));
+  cluster::RedisConnection r(cluster::parse_redis_url(redis.url()), {});
+  const json entry = json::parse(
+      r.command({"HGET", std::string(kPrefix) + ":plugins", "recorder"}).str);
+  CHECK(entry["enabled"] == true);
+
+  b.start(redis);
+  CHECK(runs(b.listed("recorder")));
+  a.daemon->stop(SIGTERM);
+  a.daemon.reset();
+  a.start(redis);
+  CHECK(stopped_on_a());
+
+  REQUIRE(b.sandbox.run({"plugins", "enable", "recorder"}).status == 0);
+  CHECK(wait_until([&] { return runs(a.listed("recorder")); }));
+}
+
 }  // namespace eventhost::test
