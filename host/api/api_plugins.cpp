@@ -64,18 +64,29 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
   if ((what == "enable" || what == "disable") && parts.size() == 2) {
     if (m != "POST") return method_not_allowed(req, "POST");
     if (what == "disable") {
-      return json_response(200, describe(host_, host_.disable(key)));
+      const PluginView view = changing(key, [&] { return host_.disable(key); });
+      return json_response(200, describe(host_, view));
     }
     const PluginView before = host_.plugin(key);
+    std::optional<PluginView> view;
+    std::string failure;
     try {
-      return json_response(200, describe(host_, host_.enable(key)));
+      view = host_.enable(key);
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kRefused || enable_refused_outright(before))
+      unshared(e);
+      if (e.kind() != ErrorKind::kRefused || enable_refused_outright(before) ||
+          before.status.rfind("missing on node ", 0) == 0)
         throw;
-      // Enabled, but it did not start: a runtime failure, not a rule.
-      return error_response(500, ErrorKind::kInternal, e.what(),
+      // Enabled, but it did not start: a runtime failure, not a rule. It
+      // is enabled all the same, for the other nodes too.
+      failure = e.what();
+    }
+    share_config(key, true);
+    if (!view) {
+      return error_response(500, ErrorKind::kInternal, failure,
                             {{"enabled", true}});
     }
+    return json_response(200, describe(host_, *view));
   }
   if (what == "settings" && parts.size() == 2) {
     if (m == "GET") return json_response(200, host_.plugin(key).settings);
@@ -102,7 +113,9 @@ HttpResponse ApiRouter::plugins(const HttpRequest& req,
     }
     std::string tier = doc["isolation"].get<std::string>();
     if (tier == "manifest") tier.clear();
-    return json_response(200, tier_of(host_.set_isolation(key, tier)));
+    const PluginView view =
+        changing(key, [&] { return host_.set_isolation(key, tier); });
+    return json_response(200, tier_of(view));
   }
   if (what == "actions" && parts.size() == 3) {
     if (m != "POST") return method_not_allowed(req, "POST");
@@ -135,6 +148,7 @@ HttpResponse ApiRouter::level(const HttpRequest& req) {
                       req.body);
     }
     host_.set_level(*parsed);
+    share_config("");
     return json_response(200, {{"stored", to_string(*parsed)},
                                {"level", to_string(host_.level().level)},
                                {"source", host_.level().source}});

@@ -275,16 +275,25 @@ void ApiRouter::begin_shutdown() {
   ready_.store(false);
 }
 
+void ApiRouter::with_host(const std::function<void(Host&)>& change) {
+  std::shared_lock serving(serving_mutex_);
+  if (stopping_) return;
+  std::unique_lock host(host_mutex_);
+  change(host_);
+}
+
 void ApiRouter::refresh_folder() {
   std::shared_lock serving(serving_mutex_);
   if (stopping_) return;
   std::unique_lock host(host_mutex_);  // the Host's controlling state
+  const std::uint64_t reads = host_.folder_reads();
   for (const std::string& key : host_.refresh_folder()) {
     spdlog::info(
         "found new plugin {} in {}; it stays disabled until `eventhost "
         "plugins enable {}`",
         key, host_.options().plugins_dir.string(), key);
   }
+  if (host_.folder_reads() != reads && on_folder_change_) on_folder_change_();
 }
 
 }  // namespace eventhost

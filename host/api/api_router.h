@@ -49,6 +49,7 @@
 #include <string>
 
 #include "api/session_table.h"
+#include "common/error.h"
 #include "core/host.h"
 #include "http/http_message.h"
 
@@ -86,6 +87,35 @@ class ApiRouter {
     cluster_status_ = std::move(status);
     cluster_metrics_ = std::move(metrics);
   }
+
+  // A cluster's node: after each change an operator makes to the
+  // configuration (enable, disable, settings, isolation: the plugin's key;
+  // the level: ""), `share` is called with the Host to itself, to hand
+  // the change to the other nodes; `enabled` says the change was an
+  // enable. If it throws Error, the request answers that error (the
+  // change stays made on this node). A change that fails with
+  // Error(kUnavailable) (the cluster's Redis, which the Host reached for,
+  // is out of reach) may be half made on this node: `unshared` is told
+  // why and throws the error the request answers.
+  using ConfigShare =
+      std::function<void(Host&, const std::string& key, bool enabled)>;
+  using ConfigUnshared = std::function<void(const std::string& why)>;
+  void set_config_share(ConfigShare share, ConfigUnshared unshared) {
+    config_share_ = std::move(share);
+    config_unshared_ = std::move(unshared);
+  }
+
+  // Told (with the Host held: it must be quick) when refresh_folder()
+  // found a plugin file added, removed or changed, e.g. the file a
+  // cluster's node lacked, or the right one in place of a mismatch.
+  void set_on_folder_change(std::function<void()> told) {
+    on_folder_change_ = std::move(told);
+  }
+
+  // Runs `change` with the Host to itself, as a change requested over
+  // HTTP would (a cluster's configuration arriving from another node).
+  // Does nothing once begin_shutdown() was called.
+  void with_host(const std::function<void(Host&)>& change);
 
   // /readyz answers 200 once the daemon calls this after start.
   void set_ready(bool ready) { ready_.store(ready); }
@@ -137,6 +167,30 @@ class ApiRouter {
   const DeliverySeries* series_ = nullptr;
   std::function<nlohmann::json()> cluster_status_;
   std::function<std::string()> cluster_metrics_;
+  ConfigShare config_share_;
+  ConfigUnshared config_unshared_;
+  std::function<void()> on_folder_change_;
+  void share_config(const std::string& key, bool enabled = false) {
+    if (config_share_) config_share_(host_, key, enabled);
+  }
+  // Runs `change` on the Host, then shares it (see set_config_share).
+  template <typename Change>
+  auto changing(const std::string& key, Change&& change) -> decltype(change()) {
+    auto result = [&] {
+      try {
+        return change();
+      } catch (const Error& e) {
+        unshared(e);
+        throw;
+      }
+    }();
+    share_config(key);
+    return result;
+  }
+  void unshared(const Error& e) {
+    if (e.kind() == ErrorKind::kUnavailable && config_unshared_)
+      config_unshared_(e.what());
+  }
   const std::int64_t started_at_us_;
   // Shared by every request being answered; begin_shutdown() takes it
   // whole. Taken before host_mutex_.

@@ -47,8 +47,11 @@ HttpResponse ApiRouter::put_settings(const std::string& key,
     }
   }
   try {
-    return json_response(200, host_.configure(key, assignments).settings);
+    const PluginView configured =
+        changing(key, [&] { return host_.configure(key, assignments); });
+    return json_response(200, configured.settings);
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kUnavailable) throw;  // not the settings
     nlohmann::json fields = changed;
     if (e.kind() == ErrorKind::kNotFound) {
       fields = nlohmann::json::array();

@@ -70,7 +70,8 @@ constexpr Setting kSettings[] = {
      "a dashboard session ends this long after signing in, in any case"},
     {"cluster", "EVENTHOST_CLUSTER", "",
      "join a cluster on this Redis: redis://[user[:password]@]HOST:PORT[/DB] "
-     "(see README.md \"Running a cluster\")"},
+     "(see README.md \"Running a cluster\"); the plugins' configuration "
+     "and the level are then the cluster's, changed on any node"},
     {"node", "EVENTHOST_NODE", "",
      "this node's name in the cluster (default: the host name and the "
      "state file's name)"},

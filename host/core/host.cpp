@@ -74,6 +74,7 @@ Host::~Host() { stop(); }
 // would break the catalogue (bad names, symbol collisions) is refused, not
 // the host: the built-in catalogue alone is always valid.
 void Host::rescan() {
+  ++folder_reads_;
   folder_signature_ = folder_signature(options_.plugins_dir);
   ScanResult scan = scan_plugins_folder(options_.plugins_dir);
   {
@@ -133,12 +134,25 @@ PluginView Host::view_of(const PluginFile& file) const {
   for (std::string& warning : handler_warnings(file, catalogue())) {
     view.warnings.push_back(std::move(warning));
   }
+  // In a cluster this node's pin is always the cluster's (adopt()): a
+  // file that differs from it is this node's copy, not a change to trust.
+  if (!options_.node.empty() && view.status.rfind("changed: ", 0) == 0) {
+    view.status =
+        "pin mismatch on node " + options_.node +
+        ": this node's file has SHA-256 " + view.current_sha256.substr(0, 12) +
+        "…, not the cluster's pin " + view.state->sha256.substr(0, 12) +
+        "…; it does not run here (the other nodes run it): put "
+        "the same file here, or make this file the cluster's with "
+        "`eventhost plugins enable " +
+        view.key + "`";
+  }
   return view;
 }
 
 std::vector<PluginView> Host::plugins() const {
   std::vector<PluginView> views;
   for (const PluginFile& file : files_) views.push_back(view_of(file));
+  for (PluginView& view : missing_plugins()) views.push_back(std::move(view));
   return views;
 }
 
@@ -159,6 +173,9 @@ PluginView Host::plugin(const std::string& key) const {
     if (view.state && view.state->file == view.file.path.string()) return view;
   }
   if (!matches.empty()) return matches.front();
+  for (PluginView& view : missing_plugins()) {
+    if (view.key == key) return view;
+  }
   if (folder_refused_) {
     throw Error(ErrorKind::kRefused,
                 "no plugin '" + key + "' can be used: " + folder_problem_);

@@ -42,6 +42,7 @@
 #include "core/flight_recorder.h"
 #include "core/host_gate.h"
 #include "core/plugin_view.h"
+#include "core/shared_config.h"
 #include "core/type_mismatch_log.h"
 #include "dispatch/delivery.h"
 #include "dispatch/dispatcher.h"
@@ -106,6 +107,10 @@ struct HostOptions {
   // Makes the event log to use instead of the state file's journal (a
   // cluster's, see core/event_log.h); empty: the state file's.
   std::function<std::unique_ptr<EventLog>()> event_log;
+  // This node's name in a cluster ("" outside one): the statuses that are
+  // about this node's copy of a plugin (its file differs from the
+  // cluster's pin, or is missing) name it.
+  std::string node;
 };
 
 // An event that passed the catalogue and payload checks (Host::check()),
@@ -191,6 +196,9 @@ class Host : private DeliveryPort {
   // changed since the last read; returns the keys seen for the first time
   // (they stay disabled until enabled). Cheap when nothing changed.
   std::vector<std::string> refresh_folder();
+  // How many times the folder was read (construction included): moves
+  // when refresh_folder() found a file added, removed or changed.
+  std::uint64_t folder_reads() const { return folder_reads_; }
   // Throws Error(kNotFound) listing the known keys, or saying why the file
   // KEY.so is unusable; Error(kRefused) if the folder is refused.
   PluginView plugin(const std::string& key) const;
@@ -213,6 +221,22 @@ class Host : private DeliveryPort {
   // and persists it; in a session a running plugin is restarted in its new
   // tier. Throws kInvalidInput for another value.
   PluginView set_isolation(const std::string& key, const std::string& tier);
+  // A cluster's shared configuration (host_shared_config.cpp). What this
+  // node's state holds for `key` (all defaults if it never heard of it),
+  // and for every plugin the state knows, to share with the other nodes.
+  SharedPluginConfig shared_config(const std::string& key) const;
+  std::vector<SharedPluginConfig> shared_configs() const;
+  // The level stored in the state (the environment's is this node's own).
+  std::optional<std::string> stored_level() const;
+  // Makes this node follow `config` through configure(), set_isolation(),
+  // enable() and disable(), with their checks, changing only what differs.
+  // A plugin whose file here differs from config's pin, or that has no
+  // file here, is recorded enabled with that pin but not run: its status
+  // says "pin mismatch on node X" or "missing on node X". A plugin this
+  // node's breaker stopped stays stopped unless `revive` (an operator
+  // enabled it again). Returns "" or why this node could not follow.
+  std::string adopt(const SharedPluginConfig& config, bool revive);
+
   // Runs a manifest action in a session; returns the plugin's result text.
   std::string run_action(const std::string& key, const std::string& action,
                          std::string_view params_json);
@@ -299,6 +323,10 @@ class Host : private DeliveryPort {
 
  private:
   PluginView view_of(const PluginFile& file) const;
+  // In a cluster: the plugins enabled in the state that no file here
+  // declares, each with a "missing on node X" status.
+  std::vector<PluginView> missing_plugins() const;
+  void adopt_settings(const SharedPluginConfig& config, const PluginView& view);
   struct Scanned;
   void rescan();
   void open_flight_recorder();
@@ -341,6 +369,7 @@ class Host : private DeliveryPort {
   // Replaced whole by rescan(); emit() on any thread reads a snapshot.
   std::atomic<std::shared_ptr<const Catalogue>> catalogue_;
   std::string folder_signature_;
+  std::uint64_t folder_reads_ = 0;
   // Written by the controlling thread only; on_trip() reads it from a pool
   // thread under files_mutex_.
   mutable std::mutex files_mutex_;

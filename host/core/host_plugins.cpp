@@ -180,6 +180,10 @@ void Host::unload(const std::shared_ptr<PluginRunner>& runner) {
 
 PluginView Host::enable(const std::string& key) {
   PluginView view = plugin(key);
+  if (view.status.rfind("missing on node ", 0) == 0) {
+    throw Error(ErrorKind::kRefused,
+                "cannot enable " + key + ": " + view.status);
+  }
   if (!view.file.usable() || view.status.rfind("invalid: ", 0) == 0) {
     throw Error(ErrorKind::kRefused,
                 "cannot enable " + key + ": " + view.status.substr(9));

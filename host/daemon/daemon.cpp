@@ -17,6 +17,7 @@
 #include "api/api_router.h"
 #include "api/daemon_metrics.h"
 #include "api/delivery_series.h"
+#include "cluster/cluster_config.h"
 #include "cluster/cluster_event_log.h"
 #include "cluster/cluster_status.h"
 #include "cluster/node_heartbeat.h"
@@ -226,6 +227,7 @@ std::unique_ptr<cluster::Cluster> join_cluster(
   spdlog::info("joining the cluster at {} as node {} (prefix {})",
                options.endpoint.display(), options.node, options.prefix);
   cluster::Cluster& c = *joined;
+  host.node = options.node;
   const std::uint64_t max_bytes = host.retention.max_bytes;
   host.on_emitted = nullptr;  // a cluster's log hands every event back
   host.event_log = [&c, max_bytes, &stream, &feed,
@@ -300,6 +302,21 @@ int run_daemon(const DaemonOptions& options) {
   SessionPolicy sessions = options.sessions;
   sessions.secure_cookie = !options.tls_cert.empty();
   router.sessions().set_policy(sessions);
+  // A node follows the cluster's configuration from the start, before its
+  // session loads any plugin, and shares the changes made through it.
+  std::optional<cluster::ClusterConfig> config;
+  if (cluster) {
+    config.emplace(*cluster, [&router](const std::function<void(Host&)>& f) {
+      router.with_host(f);
+    });
+    config->join(host);
+    router.set_config_share(
+        [&config](Host& h, const std::string& key, bool enabled) {
+          config->share(h, key, enabled);
+        },
+        [&config](const std::string& why) { config->unshared(why); });
+    router.set_on_folder_change([&config] { config->resync(); });
+  }
 
   HttpServerOptions http;
   http.host = listen_host;
@@ -351,6 +368,7 @@ int run_daemon(const DaemonOptions& options) {
   std::optional<cluster::NodeHeartbeat> heartbeat;
   if (cluster) {
     heartbeat.emplace(*cluster);
+    config->watch();
     cluster::Cluster& c = *cluster;
     router.set_cluster([&c] { return to_json(read_cluster_status(c)); },
                        [&c] { return cluster_metrics(c); });
@@ -402,6 +420,7 @@ int run_daemon(const DaemonOptions& options) {
                  strsignal(signal), options.host.shutdown_grace.count());
     router.begin_shutdown();
   }
+  config.reset();  // its watch changes the Host no more
   if (ingress) ingress->stop();
   series.stop();
   if (reader) reader->close();  // before the Host lets go of its journal

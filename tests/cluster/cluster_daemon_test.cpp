@@ -30,6 +30,12 @@ struct Node {
   std::unique_ptr<DaemonProcess> daemon;
 
   explicit Node(std::string n, int sleep_us = 0) : name(std::move(n)) {
+    // Settings are the cluster's: a path relative to each node's folder
+    // (DaemonProcess runs it there) keeps each node's record its own.
+    REQUIRE(world.sandbox
+                .run({"plugins", "configure", "recorder",
+                      "path=" + world.record.filename().string()})
+                .status == 0);
     if (sleep_us > 0) {
       REQUIRE(world.sandbox
                   .run({"plugins", "configure", "recorder",
@@ -233,7 +239,7 @@ TEST_CASE(
     box.add_plugin("recorder_every.so");
     every[n->name] = box.root() / "every.txt";
     REQUIRE(box.run({"plugins", "configure", "recorder_every",
-                     "path=" + every[n->name].string()})
+                     "path=" + every[n->name].filename().string()})
                 .status == 0);
     REQUIRE(box.run({"plugins", "enable", "recorder_every"}).status == 0);
   }
@@ -286,9 +292,10 @@ TEST_CASE(
     box.add_plugin("recorder_ordered.so");
     file[n->name] = box.root() / "ordered.txt";
     // 50 ms a call: the first node is still at it when it is killed.
-    REQUIRE(box.run({"plugins", "configure", "recorder_ordered",
-                     "path=" + file[n->name].string(), "sleep_us=50000"})
-                .status == 0);
+    REQUIRE(
+        box.run({"plugins", "configure", "recorder_ordered",
+                 "path=" + file[n->name].filename().string(), "sleep_us=50000"})
+            .status == 0);
     REQUIRE(box.run({"plugins", "enable", "recorder_ordered"}).status == 0);
   }
   auto recorded_in = [](const fs::path& f) {

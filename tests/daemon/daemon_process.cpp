@@ -111,6 +111,9 @@ DaemonProcess::DaemonProcess(const CliSandbox& sandbox,
   } else {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   }
+  // In the sandbox's folder: a relative path in a plugin's settings is
+  // the daemon's own (a cluster's nodes share their settings).
+  posix_spawn_file_actions_addchdir_np(&actions, sandbox.root().c_str());
   posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(),
