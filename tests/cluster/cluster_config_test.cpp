@@ -7,11 +7,11 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "../daemon/daemon_test_support.h"
 #include "cluster/redis_connection.h"
 #include "cluster/redis_url.h"
+#include "recorded_ids.h"
 #include "redis_server.h"
 
 namespace eventhost::test {
@@ -63,16 +63,8 @@ bool runs(const json& p) {
 }
 
 std::set<std::uint64_t> recorded_ids(const fs::path& file) {
-  std::set<std::uint64_t> ids;
-  std::istringstream in(read_text(file));
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream words(line);
-    std::string symbol;
-    std::uint64_t id = 0;
-    words >> symbol >> id;
-    if (symbol == "on_channel_created") ids.insert(id);
-  }
-  return ids;
+  const auto ids = recorded_channel_created(file);
+  return {ids.begin(), ids.end()};
 }
 
 std::set<std::uint64_t> post(const DaemonProcess& d, int first, int count) {

@@ -7,12 +7,12 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "../daemon/daemon_test_support.h"
 #include "cluster/redis_connection.h"
 #include "cluster/redis_url.h"
 #include "cluster/stream_ids.h"
+#include "recorded_ids.h"
 #include "redis_server.h"
 
 namespace eventhost::test {
@@ -54,16 +54,7 @@ struct Node {
   }
   // The event ids its recorder got, one per call.
   std::vector<std::uint64_t> recorded() const {
-    std::vector<std::uint64_t> ids;
-    std::istringstream in(read_text(world.record));
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream words(line);
-      std::string symbol;
-      std::uint64_t id = 0;
-      words >> symbol >> id;
-      if (symbol == "on_channel_created") ids.push_back(id);
-    }
-    return ids;
+    return recorded_channel_created(world.record);
   }
 };
 
@@ -131,16 +122,9 @@ TEST_CASE(
   }
   // And it comes back to the node's own plugin, from the stream.
   CHECK(wait_until([&] {
-    std::istringstream in(read_text(world.record));
-    std::set<std::uint64_t> got;
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream words(line);
-      std::string symbol;
-      std::uint64_t id = 0;
-      words >> symbol >> id;
-      if (symbol == "on_channel_created") got.insert(id);
-    }
-    return got == std::set<std::uint64_t>(ids.begin(), ids.end());
+    const auto got = recorded_channel_created(world.record);
+    return std::set<std::uint64_t>(got.begin(), got.end()) ==
+           std::set<std::uint64_t>(ids.begin(), ids.end());
   }));
 }
 
@@ -262,16 +246,8 @@ TEST_CASE(
   for (std::uint64_t id : post(*a.daemon, batch(1, 10))) ids.insert(id);
   for (std::uint64_t id : post(*b.daemon, batch(11, 10))) ids.insert(id);
   auto recorded_in = [](const fs::path& file) {
-    std::multiset<std::uint64_t> got;
-    std::istringstream in(read_text(file));
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream words(line);
-      std::string symbol;
-      std::uint64_t id = 0;
-      words >> symbol >> id;
-      if (symbol == "on_channel_created") got.insert(id);
-    }
-    return got;
+    const auto got = recorded_channel_created(file);
+    return std::multiset<std::uint64_t>(got.begin(), got.end());
   };
   const std::multiset<std::uint64_t> all(ids.begin(), ids.end());
   CHECK(wait_until([&] { return recorded_in(every["a"]) == all; }));
@@ -299,16 +275,7 @@ TEST_CASE(
     REQUIRE(box.run({"plugins", "enable", "recorder_ordered"}).status == 0);
   }
   auto recorded_in = [](const fs::path& f) {
-    std::vector<std::uint64_t> got;
-    std::istringstream in(read_text(f));
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream words(line);
-      std::string symbol;
-      std::uint64_t id = 0;
-      words >> symbol >> id;
-      if (symbol == "on_channel_created") got.push_back(id);
-    }
-    return got;
+    return recorded_channel_created(f);
   };
   RedisServer redis(a.world.sandbox.root() / "redis");
   a.start(redis, "1000");
