@@ -50,10 +50,16 @@ void DaemonMetrics::watch(const Host& host, const EventStream& stream) {
       "system).",
       [] {
         const ProcessMemory m = ProcessMemory::read();
-        return std::vector<Sample>{
-            {{{"kind", "resident"}}, static_cast<double>(m.resident)},
-            {{{"kind", "heap_in_use"}}, static_cast<double>(m.heap_in_use)},
-            {{{"kind", "heap_free"}}, static_cast<double>(m.heap_free)}};
+        std::vector<Sample> samples{
+            {{{"kind", "resident"}}, static_cast<double>(m.resident)}};
+        // Under a sanitizer's malloc there is no heap figure to show.
+        if (kHeapFiguresKnown) {
+          samples.push_back(
+              {{{"kind", "heap_in_use"}}, static_cast<double>(m.heap_in_use)});
+          samples.push_back(
+              {{{"kind", "heap_free"}}, static_cast<double>(m.heap_free)});
+        }
+        return samples;
       });
 }
 

@@ -25,6 +25,7 @@ ProcessMemory ProcessMemory::read() {
   ProcessMemory m;
   m.resident = resident_bytes();
 #if defined(__GLIBC__)
+  if (!kHeapFiguresKnown) return m;
   const struct mallinfo2 info = ::mallinfo2();
   m.heap_in_use = info.uordblks + info.hblkhd;
   m.heap_free = info.fordblks;

@@ -12,11 +12,28 @@
 
 #include <cstdint>
 
+// Whether the C heap figures can be read: glibc's own malloc. ASan and
+// TSan replace malloc, and their mallinfo2 answers zeros.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define EH_MALLOC_REPLACED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define EH_MALLOC_REPLACED 1
+#endif
+
 namespace eventhost {
+
+#if defined(__GLIBC__) && !defined(EH_MALLOC_REPLACED)
+inline constexpr bool kHeapFiguresKnown = true;
+#else
+inline constexpr bool kHeapFiguresKnown = false;
+#endif
 
 struct ProcessMemory {
   std::uint64_t resident = 0;  // bytes in RAM (VmRSS)
-  // The C heap (glibc only; 0 elsewhere): bytes in live allocations,
+  // The C heap (0 unless kHeapFiguresKnown): bytes in live allocations,
   // bytes free inside the arenas (not returned to the system), and bytes
   // of the large allocations malloc maps on their own.
   std::uint64_t heap_in_use = 0;
