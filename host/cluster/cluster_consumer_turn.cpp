@@ -10,12 +10,13 @@
 #include "cluster/stream_entry.h"
 #include "cluster/stream_ids.h"
 #include "common/error.h"
+#include "dispatch/event_pool.h"
 
 namespace eventhost::cluster {
 namespace {
 
 EventPtr event_of(const JournalEntry& e) {
-  auto event = std::make_shared<Event>();
+  std::shared_ptr<Event> event = make_event();
   event->id = e.id;
   event->name = e.name;
   event->payload = e.payload;

@@ -264,7 +264,8 @@ class Host : private DeliveryPort {
   // before emitting any of it. check() throws as emit() does; it may be
   // called before start().
   CheckedEvent check(std::string_view event, std::string_view payload) const;
-  EmitOutcome emit(CheckedEvent event,
+  // `event` is copied, so one checked event may be emitted many times.
+  EmitOutcome emit(const CheckedEvent& event,
                    Dispatcher::Overflow overflow = Dispatcher::Overflow::kDrop);
 
   // Waits until no delivery is queued, running or waiting for a retry.
@@ -340,10 +341,11 @@ class Host : private DeliveryPort {
   void emit_host_event(const std::string& name, const std::string& payload);
   // emit() of an event at `depth`, emitted while handling `cause` (null
   // for none).
-  EmitOutcome emit_caused(CheckedEvent&& checked, Dispatcher::Overflow overflow,
-                          std::uint32_t depth, EventPtr cause);
-  EmitOutcome append_for_cluster(CheckedEvent&& checked, std::uint32_t depth,
-                                 EmitOutcome outcome);
+  EmitOutcome emit_caused(const CheckedEvent& checked,
+                          Dispatcher::Overflow overflow, std::uint32_t depth,
+                          EventPtr cause);
+  EmitOutcome append_for_cluster(const CheckedEvent& checked,
+                                 std::uint32_t depth, EmitOutcome outcome);
   // DeliveryPort (core/event_log.h; host_cluster.cpp), for a cluster's log
   // on its delivery thread.
   std::vector<Consumer> consumers() override;

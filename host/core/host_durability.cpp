@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "core/host.h"
 #include "core/sqlite_event_log.h"
+#include "dispatch/event_pool.h"
 
 namespace eventhost {
 namespace {
@@ -40,7 +41,7 @@ void Host::open_durability() {
 }
 
 EventPtr Host::event_of(const JournalEntry& entry) const {
-  auto event = std::make_shared<Event>();
+  std::shared_ptr<Event> event = make_event();
   event->id = entry.id;
   event->name = entry.name;
   event->payload = entry.payload;

@@ -6,6 +6,7 @@
 #include "catalogue/payload.h"
 #include "common/error.h"
 #include "core/host.h"
+#include "dispatch/event_pool.h"
 
 namespace eventhost {
 namespace {
@@ -51,11 +52,17 @@ EmitOutcome Host::emit(std::string_view event, std::string_view payload,
   return emit(check(event, payload), overflow);
 }
 
-EmitOutcome Host::emit(CheckedEvent checked, Dispatcher::Overflow overflow) {
-  return emit_caused(std::move(checked), overflow, 0, nullptr);
+EmitOutcome Host::emit(const CheckedEvent& checked,
+                       Dispatcher::Overflow overflow) {
+  return emit_caused(checked, overflow, 0, nullptr);
 }
 
-EmitOutcome Host::emit_caused(CheckedEvent&& checked,
+// The event comes from the pool (dispatch/event_pool.h) and the checked
+// text is copied into buffers it kept from an earlier life: a copy of a
+// few hundred bytes on this thread is cheaper than taking the caller's
+// buffer and freeing the pooled one, which is what made each event cost
+// two heap blocks freed on another thread.
+EmitOutcome Host::emit_caused(const CheckedEvent& checked,
                               Dispatcher::Overflow overflow,
                               std::uint32_t depth, EventPtr cause) {
   if (!dispatcher_) {
@@ -64,15 +71,15 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
   EmitOutcome outcome;
   outcome.event = checked.name;
   outcome.level = checked.level;
-  outcome.extra_fields = std::move(checked.extra_fields);
+  outcome.extra_fields = checked.extra_fields;
   // Counted when the event is emitted, not when checked: a batch refused
   // for another line emits nothing, so nothing of it was accepted.
-  for (FieldMismatch& mismatch : checked.type_mismatches) {
+  for (const FieldMismatch& mismatch : checked.type_mismatches) {
     type_mismatch_log_.report(checked.name, mismatch);
     if (options_.on_type_mismatch) {
       options_.on_type_mismatch(checked.name, mismatch.field);
     }
-    outcome.type_mismatches.push_back(std::move(mismatch.message));
+    outcome.type_mismatches.push_back(mismatch.message);
   }
   const auto level_index = static_cast<std::size_t>(checked.level);
   const EventLevel level = effective_level_.load(std::memory_order_relaxed);
@@ -88,11 +95,11 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
     return outcome;
   }
   if (journal_ && journal_->hands_back()) {
-    return append_for_cluster(std::move(checked), depth, std::move(outcome));
+    return append_for_cluster(checked, depth, std::move(outcome));
   }
-  auto accepted = std::make_shared<Event>();
-  accepted->name = std::move(checked.name);
-  accepted->payload = std::move(checked.payload);
+  std::shared_ptr<Event> accepted = make_event();
+  accepted->name.assign(checked.name);
+  accepted->payload.assign(checked.payload);
   accepted->level = checked.level;
   accepted->depth = depth;
   accepted->cause = std::move(cause);
@@ -128,12 +135,12 @@ EmitOutcome Host::emit_caused(CheckedEvent&& checked,
 // cluster's stream, which gives its id once stored (assigned_id()), and
 // comes back to the plugins of whichever node reads it; the live stream
 // sees it then too, from the log. Nothing is dispatched here.
-EmitOutcome Host::append_for_cluster(CheckedEvent&& checked,
+EmitOutcome Host::append_for_cluster(const CheckedEvent& checked,
                                      std::uint32_t depth, EmitOutcome outcome) {
   const auto level_index = static_cast<std::size_t>(checked.level);
   JournalEntry entry;
-  entry.name = std::move(checked.name);
-  entry.payload = std::move(checked.payload);
+  entry.name = checked.name;
+  entry.payload = checked.payload;
   entry.level = static_cast<std::uint32_t>(checked.level);
   entry.emitted_at_us = now_us();
   entry.depth = depth;

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "dispatch/event_pool.h"
 #include "dispatch/guarded_call.h"
 #include "dispatch/plugin_runner.h"
 #include "loader/loaded_plugin.h"
@@ -155,10 +156,10 @@ std::string start(FrameReader& init, PluginServices* services, Session* out) {
 }
 
 WireResult deliver(PluginRunner& runner, WireEvent&& wire) {
-  auto event = std::make_shared<Event>();
+  std::shared_ptr<Event> event = make_event();
   event->id = wire.id;
-  event->name = std::move(wire.name);
-  event->payload = std::move(wire.payload);
+  event->name.assign(wire.name);
+  event->payload.assign(wire.payload);
   event->emitted_at_us = wire.emitted_at_us;
   event->level = static_cast<LevelSet>(wire.level);
   WireResult result;
