@@ -15,6 +15,12 @@ struct Dispatcher::Pool {
 
 namespace {
 
+// Route generations, unique in the process (see routes_generation_).
+std::uint64_t next_routes_generation() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 unsigned pool_size(unsigned requested) {
   if (requested != 0) return requested;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -27,6 +33,7 @@ Dispatcher::Dispatcher(Options options, Callbacks callbacks)
       callbacks_(std::move(callbacks)),
       threads_(pool_size(options.threads)),
       pool_(std::make_unique<Pool>(threads_)),
+      routes_generation_(next_routes_generation()),
       watchdog_([this] { watchdog_loop(); }) {}
 
 Dispatcher::~Dispatcher() {
@@ -36,7 +43,7 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::add(std::shared_ptr<PluginRunner> runner) {
   std::unique_lock lock(runners_mutex_);
   runners_.push_back(std::move(runner));
-  routes_.clear();
+  invalidate_routes_locked();
 }
 
 std::shared_ptr<PluginRunner> Dispatcher::remove(
@@ -49,7 +56,7 @@ std::shared_ptr<PluginRunner> Dispatcher::remove(
     if (it == runners_.end()) return nullptr;
     runner = *it;
     runners_.erase(it);
-    routes_.clear();
+    invalidate_routes_locked();
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!runner->idle()) {
@@ -72,7 +79,33 @@ std::vector<std::shared_ptr<PluginRunner>> Dispatcher::runners() const {
   return runners_;
 }
 
+// An emitting thread usually emits the same event over and over, so it
+// remembers the last routes it looked up and checks only that they are
+// still current: an atomic load, a name compare and taking a reference,
+// instead of a shared lock that every producer writes and a hash of the
+// name per event. It remembers them weakly: a thread that stops emitting
+// must not keep a removed plugin's runner (and its library) alive.
 std::shared_ptr<const Dispatcher::RouteList> Dispatcher::routes_for(
+    const std::string& name) {
+  struct Cached {
+    std::uint64_t generation = 0;
+    std::string name;
+    std::weak_ptr<const RouteList> list;
+  };
+  thread_local Cached cached;
+  const std::uint64_t generation =
+      routes_generation_.load(std::memory_order_acquire);
+  if (cached.generation == generation && cached.name == name) {
+    if (auto list = cached.list.lock()) return list;
+  }
+  auto list = resolve_routes(name);
+  cached.generation = generation;
+  cached.name = name;
+  cached.list = list;
+  return list;
+}
+
+std::shared_ptr<const Dispatcher::RouteList> Dispatcher::resolve_routes(
     const std::string& name) {
   {
     std::shared_lock lock(runners_mutex_);
@@ -93,7 +126,12 @@ std::shared_ptr<const Dispatcher::RouteList> Dispatcher::routes_for(
 
 void Dispatcher::invalidate_routes() {
   std::unique_lock lock(runners_mutex_);
+  invalidate_routes_locked();
+}
+
+void Dispatcher::invalidate_routes_locked() {
   routes_.clear();
+  routes_generation_.store(next_routes_generation(), std::memory_order_release);
 }
 
 // Retries a push into a full queue until there is room, the runner stops
@@ -225,44 +263,81 @@ bool Dispatcher::higher_waiting(std::size_t priority) const {
 }
 
 // One pool thread's turn at a runner: it runs the runner's work back to
-// back, with no trip through the pool between calls, until the queue has
-// nothing that may start, or the turn has lasted kTurnCalls calls or
-// kTurnTime, or a higher priority plugin waits; then it yields the thread
-// (re-posting the runner if work remains).
+// back, in batches taken under one lock (PluginRunner::take), with no trip
+// through the pool between calls, until the queue has nothing that may
+// start, or the turn has lasted kTurnCalls calls or kTurnTime, or a
+// higher priority plugin waits; then it yields the thread (re-posting the
+// runner if work remains). Work of the batch that did not start goes back
+// to the front of the runner's queue.
 void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
   using Clock = std::chrono::steady_clock;
   constexpr int kTurnCalls = 64;
   constexpr std::chrono::microseconds kTurnTime{500};
   const auto priority = static_cast<std::size_t>(runner->config().priority);
-  Work work;
+  PluginRunner::Batch batch;
+  batch.reserve(PluginRunner::kMaxBatch);
+  PluginRunner::CallSlot slot;
   bool spawn = false;
-  auto now = Clock::now();
-  if (!runner->take(&work, &spawn, now)) return;
+  if (!runner->take(&batch, &slot, &spawn)) return;
   if (spawn) post_drainer(runner);
   std::size_t finished = 0;
   std::chrono::nanoseconds spent{0};
-  for (int calls = 1;; ++calls) {
-    const auto took = execute(*runner, work, now);
-    // A delivery ends when the next may start; a lifecycle call does not
-    // say how long it took, so the clock is read again.
-    now = work.lifecycle ? Clock::now() : now + took;
-    spent += took;
-    ++finished;
-    const bool keep_going =
-        calls < kTurnCalls && spent < kTurnTime && !higher_waiting(priority);
-    const auto turn =
-        runner->done(work, keep_going ? &work : nullptr, &spawn, now);
+  auto now = Clock::now();
+  for (int calls = 0;;) {
+    std::size_t ran = 0;
+    bool keep_going = true;
+    while (keep_going && ran < batch.size() && !runner->tripped()) {
+      Work& work = batch[ran++];
+      const bool lifecycle = static_cast<bool>(work.lifecycle);
+      slot.begin(work.event.get(), now);
+      const auto took = execute(*runner, work, now);
+      slot.end();
+      work = Work{};  // frees the event here, not under the runner's lock
+      // A delivery ends when the next may start; a lifecycle call does
+      // not say how long it took, so the clock is read again.
+      now = lifecycle ? Clock::now() : now + took;
+      spent += took;
+      ++finished;
+      keep_going = ++calls < kTurnCalls && spent < kTurnTime &&
+                   !higher_waiting(priority);
+    }
+    finished += drop_tripped(*runner, batch, ran);
+    const auto turn = runner->done(&batch, ran, keep_going, &spawn);
     if (spawn) post_drainer(runner);
     if (turn == PluginRunner::Turn::kNext) continue;
     if (turn == PluginRunner::Turn::kDry) {
-      linger(*runner);
-      now = Clock::now();
-      if (runner->retake(&work, now)) continue;  // else it is released
+      linger(*runner, runner->depth() != 0);
+      if (runner->retake(&batch)) {
+        now = Clock::now();
+        continue;
+      }  // else it is released
     }
+    runner->leave(&slot);
     work_done(finished);
     if (turn == PluginRunner::Turn::kYield) post_drainer(runner);
     return;
   }
+}
+
+// The breaker tripped while a drainer held a batch: close() could not hand
+// back what the batch had taken, so its unstarted deliveries are dropped
+// here, as close() drops the queued ones, and left empty for done().
+// Returns how many, each counted as finished work.
+std::size_t Dispatcher::drop_tripped(PluginRunner& runner,
+                                     PluginRunner::Batch& batch,
+                                     std::size_t ran) {
+  if (ran == batch.size() || !runner.tripped()) return 0;
+  for (std::size_t i = ran; i < batch.size(); ++i) {
+    Work& work = batch[i];
+    if (work.lifecycle) {
+      (*work.lifecycle)();  // still runs: it must answer whoever waits on it
+    } else {
+      runner.count_drop();
+      report_drop(runner, work, "plugin disabled by its circuit breaker");
+    }
+    work = Work{};
+  }
+  return batch.size() - ran;
 }
 
 // A turn's queue just ran dry, but the next event is often close behind:
@@ -277,24 +352,31 @@ void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
 // turn that needs the core gets it. Only one thread lingers at a time,
 // and none while turns wait for a thread; a turn that starts waiting ends
 // the linger, and this thread, back in the pool, takes it at once.
-void Dispatcher::linger(const PluginRunner& runner) {
+//
+// When deliveries are already waiting (`gather`: done() found a few, a
+// steady stream faster than the calls), the wait is only until a fuller
+// batch has queued or kGatherTime has passed, so that the drainer takes
+// them together rather than meeting the producer on the queue's lock for
+// each. A first event after a quiet spell is taken at once.
+void Dispatcher::linger(const PluginRunner& runner, bool gather) {
   using Clock = std::chrono::steady_clock;
   constexpr int kSpins = 128;
+  constexpr int kSpinsPerLook = 4;  // fewer reads of the producer's line
   constexpr auto kLingerTime = std::chrono::microseconds(200);
+  constexpr auto kGatherTime = std::chrono::microseconds(2);
   const auto others_waiting = [this] { return higher_waiting(ready_.size()); };
   if (others_waiting()) return;
   bool expected = false;
   if (!lingering_.compare_exchange_strong(expected, true)) return;
-  const auto deadline = Clock::now() + kLingerTime;
-  for (int i = 0; runner.depth() == 0 && !others_waiting(); ++i) {
+  const std::size_t want = gather ? PluginRunner::kGatherBatch : 1;
+  const auto deadline = Clock::now() + (gather ? kGatherTime : kLingerTime);
+  for (int i = 0; runner.depth() < want && !others_waiting(); ++i) {
     if (i < kSpins) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      continue;
+      for (int k = 0; k < kSpinsPerLook; ++k) SpinLock::pause();
+      if (!gather) continue;
     }
     if (Clock::now() >= deadline) break;
-    std::this_thread::yield();
+    if (i >= kSpins) std::this_thread::yield();
   }
   lingering_.store(false);
 }

@@ -129,7 +129,9 @@ class Dispatcher {
   struct Pool;  // hides boost::asio from includers
 
   std::shared_ptr<const RouteList> routes_for(const std::string& name);
+  std::shared_ptr<const RouteList> resolve_routes(const std::string& name);
   void invalidate_routes();
+  void invalidate_routes_locked();  // REQUIRES(runners_mutex_)
   bool push_waiting(PluginRunner& runner, Work& work, std::string* why,
                     bool* wake);
   // The caller has counted the work in outstanding_.
@@ -140,7 +142,9 @@ class Dispatcher {
   void run_next();
   bool higher_waiting(std::size_t priority) const;
   void drain(const std::shared_ptr<PluginRunner>& runner);
-  void linger(const PluginRunner& runner);
+  std::size_t drop_tripped(PluginRunner& runner, PluginRunner::Batch& batch,
+                           std::size_t ran);
+  void linger(const PluginRunner& runner, bool gather);
   std::chrono::nanoseconds execute(
       PluginRunner& runner, const Work& work,
       std::chrono::steady_clock::time_point started);
@@ -161,6 +165,10 @@ class Dispatcher {
       runners_;  // GUARDED_BY(runners_mutex_)
   std::unordered_map<std::string, std::shared_ptr<const RouteList>>
       routes_;  // GUARDED_BY(runners_mutex_)
+  // Changes whenever routes_ is cleared; unique across dispatchers, so an
+  // emitting thread's cached route (routes_for) is never taken for
+  // another dispatcher's.
+  std::atomic<std::uint64_t> routes_generation_;
 
   // Drainers waiting for a pool thread, one list per priority (a runner
   // appears once per drainer it claimed); waiting_ mirrors their sizes so
@@ -168,10 +176,12 @@ class Dispatcher {
   SpinLock ready_mutex_;
   std::array<std::deque<std::shared_ptr<PluginRunner>>, 4>
       ready_;  // GUARDED_BY(ready_mutex_)
-  std::array<std::atomic<int>, 4> waiting_{};
+  // On lines of their own: pool threads read waiting_ before every call,
+  // and the producer writes outstanding_ for every event.
+  alignas(64) std::array<std::atomic<int>, 4> waiting_{};
   std::atomic<bool> lingering_{false};  // one pool thread spins at most
 
-  std::atomic<std::int64_t> outstanding_{0};
+  alignas(64) std::atomic<std::int64_t> outstanding_{0};
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
 

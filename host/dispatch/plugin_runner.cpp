@@ -64,7 +64,7 @@ bool PluginRunner::try_push(Work& work, std::string* why, bool* wake) {
                            : "plugin is stopping";
     return false;
   }
-  if (queue_.size() >= config_.queue_capacity) {
+  if (queue_.size() + batched_ >= config_.queue_capacity) {
     *why = "queue full (" + std::to_string(config_.queue_capacity) +
            " waiting): the plugin is slower than the event rate";
     return false;
@@ -83,13 +83,27 @@ bool PluginRunner::may_start_locked() const {
   return running_ < config_.concurrency;
 }
 
-bool PluginRunner::pop_locked(Work* out, TimePoint now) {
+// Pops what may start now: one lifecycle call, or a run of deliveries up
+// to the next lifecycle call, at most kMaxBatch and this drainer's share
+// when the plugin runs calls concurrently.
+bool PluginRunner::pop_locked(Batch* batch) {
   if (!may_start_locked()) return false;
-  *out = queue_.pop_front();
-  depth_.store(queue_.size(), std::memory_order_relaxed);
   ++running_;
-  lifecycle_running_ = static_cast<bool>(out->lifecycle);
-  if (out->event) in_flight_.push_back({out->event.get(), now});
+  const std::size_t before = batch->size();
+  if (queue_.front().lifecycle) {
+    lifecycle_running_ = true;
+    batch->push_back(queue_.pop_front());
+  } else {
+    const std::size_t share = std::max<std::size_t>(
+        1, queue_.size() / std::max<std::uint32_t>(1, config_.concurrency));
+    const std::size_t limit = std::min(kMaxBatch, share);
+    while (batch->size() < limit && !queue_.empty() &&
+           !queue_.front().lifecycle) {
+      batch->push_back(queue_.pop_front());
+    }
+  }
+  batched_ += batch->size() - before;
+  depth_.store(queue_.size(), std::memory_order_relaxed);
   return true;
 }
 
@@ -105,50 +119,77 @@ bool PluginRunner::claim_drainer_locked() {
   return true;
 }
 
-bool PluginRunner::take(Work* out, bool* spawn, TimePoint now) {
+bool PluginRunner::take(Batch* batch, CallSlot* slot, bool* spawn) {
   std::lock_guard lock(mutex_);
-  if (!pop_locked(out, now)) {
+  if (!pop_locked(batch)) {
     --drainers_;
     *spawn = false;
     return false;
   }
+  slots_.push_back(slot);
   *spawn = claim_drainer_locked();
   return true;
 }
 
-PluginRunner::Turn PluginRunner::done(const Work& work, Work* next, bool* spawn,
-                                      TimePoint now) {
-  {
-    std::lock_guard lock(mutex_);
-    --running_;
-    lifecycle_running_ = false;
-    if (work.event) {
-      const auto it = std::find_if(
-          in_flight_.begin(), in_flight_.end(),
-          [&](const InFlight& f) { return f.event == work.event.get(); });
-      if (it != in_flight_.end()) in_flight_.erase(it);
+PluginRunner::Turn PluginRunner::done(Batch* batch, std::size_t ran,
+                                      bool keep_going, bool* spawn) {
+  std::lock_guard lock(mutex_);
+  --running_;
+  lifecycle_running_ = false;
+  for (std::size_t i = batch->size(); i > ran; --i) {
+    Work& unstarted = (*batch)[i - 1];
+    if (unstarted.event || unstarted.lifecycle) {
+      queue_.push_front(std::move(unstarted));
     }
-    *spawn = false;
-    if (next == nullptr) {
-      if (may_start_locked()) return Turn::kYield;  // keeps its claim
-      --drainers_;
-      return Turn::kReleased;
-    }
-    if (pop_locked(next, now)) {
-      *spawn = claim_drainer_locked();
-      return Turn::kNext;
-    }
-    if (queue_.empty()) return Turn::kDry;  // keeps its claim
-    --drainers_;  // blocked: a lifecycle call waits for running calls
+  }
+  batched_ -= batch->size();
+  batch->clear();
+  depth_.store(queue_.size(), std::memory_order_relaxed);
+  *spawn = false;
+  if (!keep_going) {
+    if (may_start_locked()) return Turn::kYield;  // keeps its claim
+    --drainers_;
     return Turn::kReleased;
   }
+  // A few deliveries are left for the caller to gather into a fuller
+  // batch: taking each as it comes would meet the producer on this lock
+  // for every event again.
+  const bool few = queue_.size() < kGatherBatch &&
+                   (queue_.empty() || !queue_.front().lifecycle);
+  if (!few && pop_locked(batch)) {
+    *spawn = claim_drainer_locked();
+    return Turn::kNext;
+  }
+  if (queue_.empty() || (few && may_start_locked())) {
+    return Turn::kDry;  // keeps its claim
+  }
+  --drainers_;  // blocked: a lifecycle call waits for running calls
+  return Turn::kReleased;
 }
 
-bool PluginRunner::retake(Work* next, TimePoint now) {
+bool PluginRunner::retake(Batch* batch) {
   std::lock_guard lock(mutex_);
-  if (pop_locked(next, now)) return true;
+  if (pop_locked(batch)) return true;
   --drainers_;
   return false;
+}
+
+void PluginRunner::leave(CallSlot* slot) {
+  std::lock_guard lock(mutex_);
+  const auto it = std::find(slots_.begin(), slots_.end(), slot);
+  if (it != slots_.end()) slots_.erase(it);
+}
+
+void PluginRunner::CallSlot::begin(const Event* event, TimePoint started) {
+  std::lock_guard lock(lock_);
+  event_ = event;
+  started_ = started;
+  reported_ = false;
+}
+
+void PluginRunner::CallSlot::end() {
+  std::lock_guard lock(lock_);
+  event_ = nullptr;
 }
 
 bool PluginRunner::pop_batch(std::vector<Work>* out, std::size_t max) {
@@ -336,7 +377,7 @@ RunnerStats PluginRunner::stats() const {
   s.crashes = crashes_.load();
   s.tripped = tripped_.load();
   std::lock_guard lock(mutex_);
-  s.queue_depth = queue_.size();
+  s.queue_depth = queue_.size() + batched_;
   return s;
 }
 
@@ -344,12 +385,14 @@ std::vector<Overrun> PluginRunner::take_overruns() {
   std::vector<Overrun> found;
   const auto now = Clock::now();
   std::lock_guard lock(mutex_);
-  for (InFlight& f : in_flight_) {
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now - f.started);
-    if (f.reported || elapsed <= config_.timeout) continue;
-    f.reported = true;
-    found.push_back({f.event->id, f.event->name, elapsed});
+  for (CallSlot* slot : slots_) {
+    std::lock_guard call(slot->lock_);
+    if (slot->event_ == nullptr || slot->reported_) continue;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        now - slot->started_);
+    if (elapsed <= config_.timeout) continue;
+    slot->reported_ = true;
+    found.push_back({slot->event_->id, slot->event_->name, elapsed});
   }
   return found;
 }

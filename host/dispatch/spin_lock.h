@@ -36,6 +36,16 @@ class SpinLock {
 
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
+  // The CPU's spin-wait hint: eases the core (and its sibling) while a
+  // thread polls memory another core will change.
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
  private:
   // Reads (no writes, so the line is not bounced) until the lock looks
   // free: a bounded spin, then yielding the core between looks.
@@ -48,14 +58,6 @@ class SpinLock {
         std::this_thread::yield();
       }
     }
-  }
-
-  static void pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
   }
 
   std::atomic<bool> locked_{false};
