@@ -109,6 +109,15 @@ Statement& Statement::bind(int index, const std::string& text) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(),
+                        static_cast<int>(text.size()),
+                        SQLITE_STATIC) != SQLITE_OK) {
+    connection_.fail(doing_);
+  }
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {
     connection_.fail(doing_);
