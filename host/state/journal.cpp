@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <string>
 
 #include "common/error.h"
@@ -310,10 +311,11 @@ std::int64_t next_id(sql::Connection& db, std::int64_t after) {
 }
 
 // Deletes the rows `where` selects among ids up to `last`, a step of ids
-// per transaction. `where` is a condition with ?1 (the step's last id) and
-// optionally ?2 (`arg`).
-void delete_in_steps(sql::Connection& db, const std::string& where,
-                     std::int64_t last, std::int64_t arg) {
+// per transaction; returns how many it deleted. `where` is a condition
+// with ?1 (the step's last id) and optionally ?2 (`arg`).
+std::uint64_t delete_in_steps(sql::Connection& db, const std::string& where,
+                              std::int64_t last, std::int64_t arg) {
+  std::uint64_t deleted = 0;
   for (std::int64_t from = next_id(db, 0); from != 0 && from <= last;) {
     const std::int64_t upto = std::min(last, from + kRetentionStep - 1);
     sql::Transaction transaction(db);
@@ -322,9 +324,12 @@ void delete_in_steps(sql::Connection& db, const std::string& where,
     stmt.bind(1, upto);
     if (where.find("?2") != std::string::npos) stmt.bind(2, arg);
     stmt.run();
+    const std::uint64_t changed = db.changes();
     transaction.commit();
+    deleted += changed;
     from = next_id(db, upto);
   }
+  return deleted;
 }
 
 // The newest entries that fit in `max_bytes` stay; returns the id of the
@@ -345,32 +350,59 @@ std::int64_t first_id_past(sql::Connection& db, std::uint64_t max_bytes) {
   return 0;
 }
 
+// Whether the journal's names and payloads surely fit in `max_bytes`
+// without reading them: every byte of them is stored in a page of the
+// database (length() counts characters, never more than bytes), so a
+// file no larger than the limit holds no more text than that. The walk
+// of first_id_past() read the whole journal every pass to find that out.
+bool surely_fits(sql::Connection& db, std::uint64_t max_bytes) {
+  auto count = db.prepare("PRAGMA page_count", "measuring the journal");
+  auto size = db.prepare("PRAGMA page_size", "measuring the journal");
+  if (!count.step() || !size.step()) return false;
+  return static_cast<std::uint64_t>(count.integer(0)) *
+             static_cast<std::uint64_t>(size.integer(0)) <=
+         max_bytes;
+}
+
 }  // namespace
 
 RetentionReport Journal::enforce_retention(std::int64_t min_time_us,
                                            std::uint64_t max_bytes) {
   std::lock_guard lock(read_mutex_);
   sql::Connection& db = reader_db_->connection;
+  // One pass says how many entries there are, the oldest id and the newest
+  // id old enough to go (emitted_at_us has no index: each of these was a
+  // pass over the whole journal of its own).
+  auto survey = db.prepare(
+      "SELECT count(*), coalesce(min(id), 0), "
+      "coalesce(max(CASE WHEN emitted_at_us < ?1 THEN id END), 0) "
+      "FROM journal",
+      "measuring the journal");
+  survey.bind(1, min_time_us > 0 ? min_time_us
+                                 : std::numeric_limits<std::int64_t>::min());
   RetentionReport report;
-  const std::uint64_t before = count_rows(db).first;
-  if (min_time_us > 0) {
-    auto newest_old = db.prepare(
-        "SELECT coalesce(max(id), 0) FROM journal WHERE emitted_at_us < ?1",
-        "measuring the journal");
-    newest_old.bind(1, min_time_us);
-    if (newest_old.step() && newest_old.integer(0) > 0) {
-      delete_in_steps(db, "id <= ?1 AND emitted_at_us < ?2",
-                      newest_old.integer(0), min_time_us);
-    }
+  std::int64_t newest_old = 0;
+  if (survey.step()) {
+    report.kept = static_cast<std::uint64_t>(survey.integer(0));
+    report.oldest_id = static_cast<std::uint64_t>(survey.integer(1));
+    newest_old = survey.integer(2);
   }
-  if (max_bytes > 0) {
+  // Counted as deleted, not as the difference of two counts: the writer
+  // appends meanwhile, and "before - after" went below zero (a removed
+  // count of 2^64 - 30000 in the log).
+  if (newest_old > 0) {
+    report.removed += delete_in_steps(db, "id <= ?1 AND emitted_at_us < ?2",
+                                      newest_old, min_time_us);
+  }
+  if (max_bytes > 0 && !surely_fits(db, max_bytes)) {
     if (const std::int64_t cut = first_id_past(db, max_bytes); cut != 0)
-      delete_in_steps(db, "id <= ?1", cut, 0);
+      report.removed += delete_in_steps(db, "id <= ?1", cut, 0);
   }
-  const auto [after, oldest] = count_rows(db);
-  report.removed = before - after;
-  report.kept = after;
-  report.oldest_id = oldest;
+  if (report.removed > 0) {
+    const auto [after, oldest] = count_rows(db);
+    report.kept = after;
+    report.oldest_id = oldest;
+  }
   return report;
 }
 

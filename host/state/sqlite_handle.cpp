@@ -49,6 +49,10 @@ void Connection::exec(const char* sql, const std::string& doing) {
   }
 }
 
+std::uint64_t Connection::changes() const {
+  return static_cast<std::uint64_t>(sqlite3_changes64(db_));
+}
+
 Statement Connection::prepare(const char* sql, const std::string& doing) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {

@@ -35,6 +35,10 @@ class Connection {
   void exec(const char* sql, const std::string& doing);
   Statement prepare(const char* sql, const std::string& doing);
 
+  // Rows the most recent INSERT, UPDATE or DELETE on this connection
+  // changed.
+  std::uint64_t changes() const;
+
   // Throws the Error describing SQLite's most recent failure.
   [[noreturn]] void fail(const std::string& doing) const;
 

@@ -89,3 +89,43 @@ TEST_CASE(
     CHECK(e->payload == payload_of(id));
   }
 }
+
+TEST_CASE(
+    "retention removes exactly the entries past its limits and counts "
+    "what it kept") {
+  TempDir dir;
+  const auto file = dir.path() / "state.db";
+  StateStore store(file);
+  Journal journal(file, Durability::kProcess);
+  std::uint64_t ticket = 0;
+  for (std::uint64_t id = 1; id <= 150; ++id) {
+    ticket = journal.append({id, "channel.created", payload_of(id), 1,
+                             static_cast<std::int64_t>(1000 + id)});
+  }
+  REQUIRE(journal.wait_durable(ticket).empty());
+
+  SECTION("nothing is old or past the size: nothing goes") {
+    const RetentionReport report = journal.enforce_retention(1000, 1ull << 30);
+    CHECK(report.removed == 0);
+    CHECK(report.kept == 150);
+    CHECK(report.oldest_id == 1);
+    CHECK(journal.list({0, 0, "", 1000}).size() == 150);
+  }
+  SECTION("by age: what was emitted before the limit goes, the rest stays") {
+    const RetentionReport report = journal.enforce_retention(1100, 0);
+    CHECK(report.removed == 99);  // emitted at 1001..1099
+    CHECK(report.kept == 51);
+    CHECK(report.oldest_id == 100);
+    CHECK(journal.list({0, 0, "", 1000}).size() == 51);
+  }
+  SECTION("by size: the newest that fit stay") {
+    std::uint64_t newest_ten = 0;
+    for (std::uint64_t id = 141; id <= 150; ++id)
+      newest_ten +=
+          std::string("channel.created").size() + payload_of(id).size();
+    const RetentionReport report = journal.enforce_retention(0, newest_ten);
+    CHECK(report.removed == 140);
+    CHECK(report.kept == 10);
+    CHECK(report.oldest_id == 141);
+  }
+}
