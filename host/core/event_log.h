@@ -70,6 +70,14 @@ class EventLog {
   // Queues `entry` to be stored; returns its ticket. Never blocks on the
   // storage. With assigns_ids(), entry.id is ignored.
   virtual std::uint64_t append(JournalEntry entry) = 0;
+  // The same for an event the Host accepted and dispatches (a log that
+  // does not hand back): a log may keep the event itself instead of a
+  // copy of its text. The default copies it into a JournalEntry.
+  virtual std::uint64_t append_event(const EventPtr& event) {
+    return append({event->id, event->name, event->payload,
+                   static_cast<std::uint32_t>(event->level),
+                   event->emitted_at_us, event->depth});
+  }
   // Blocks until every entry appended up to `ticket` is stored: "" on
   // success, else why not.
   virtual std::string wait_durable(std::uint64_t ticket) = 0;

@@ -114,10 +114,7 @@ EmitOutcome Host::emit_caused(const CheckedEvent& checked,
     outcome.event_id = accepted->id;
     if (journal_) {
       ledger_.ingest_begin(accepted->id);
-      outcome.journal_ticket =
-          journal_->append({accepted->id, accepted->name, accepted->payload,
-                            static_cast<std::uint32_t>(accepted->level),
-                            accepted->emitted_at_us});
+      outcome.journal_ticket = journal_->append_event(accepted);
     }
     if (options_.on_emitted) options_.on_emitted(*accepted);
   }

@@ -26,6 +26,12 @@ class SqliteEventLog final : public EventLog {
   std::uint64_t append(JournalEntry entry) override {
     return journal_.append(std::move(entry));
   }
+  // No copy: the journal holds the event until its batch is committed.
+  std::uint64_t append_event(const EventPtr& event) override {
+    return journal_.append_shared(
+        {event, event->id, event->name, event->payload,
+         static_cast<std::uint32_t>(event->level), event->emitted_at_us});
+  }
   std::string wait_durable(std::uint64_t ticket) override {
     return journal_.wait_durable(ticket);
   }

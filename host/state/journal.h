@@ -2,6 +2,8 @@
 // `journal` table, written by group commit: appenders queue entries and go
 // on, one writer thread commits whatever has queued in one transaction, and
 // a front end waits (wait_durable) before it tells its emitter "accepted".
+// The host appends the accepted event itself (append_shared): the queue
+// holds a reference to its buffer, not a copy, until the batch commits.
 //
 // Durability: kProcess (the default) commits in WAL mode with
 // synchronous=NORMAL: a committed event survives the process being killed
@@ -26,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +45,18 @@ struct JournalEntry {
   // The event's causal depth (dispatch/event.h). Kept by a cluster's log,
   // where it travels with the event to other nodes; not in the state file.
   std::uint32_t depth = 0;
+};
+
+// An entry whose name and payload belong to `owner` (the host's accepted
+// event): the journal keeps `owner` alive until the entry is committed
+// instead of copying the text, so appending allocates nothing per event.
+struct SharedJournalEntry {
+  std::shared_ptr<const void> owner;  // keeps name and payload valid
+  std::uint64_t id = 0;
+  std::string_view name;
+  std::string_view payload;
+  std::uint32_t level = 0;  // LevelSet value
+  std::int64_t emitted_at_us = 0;
 };
 
 struct JournalQuery {
@@ -69,6 +84,8 @@ class Journal {
   // Queues `entry` for the next commit; returns its ticket. Never blocks
   // on the disk.
   std::uint64_t append(JournalEntry entry);
+  // The same for text someone else owns (see SharedJournalEntry).
+  std::uint64_t append_shared(SharedJournalEntry entry);
   // Blocks until every entry appended up to `ticket` is committed. Returns
   // "" on success, else why the commit failed.
   std::string wait_durable(std::uint64_t ticket);
@@ -93,7 +110,7 @@ class Journal {
  private:
   struct Db;
   void writer_loop();
-  void commit(std::vector<JournalEntry>& batch);
+  void commit(const std::vector<SharedJournalEntry>& batch);
   void probe();
   void set_problem(const std::string& error);  // "" = writing again
 
@@ -104,9 +121,9 @@ class Journal {
 
   std::mutex mutex_;
   std::condition_variable wake_writer_, committed_cv_;
-  std::vector<JournalEntry> queued_;  // GUARDED_BY(mutex_)
-  std::uint64_t appended_ = 0;        // GUARDED_BY(mutex_)
-  std::uint64_t committed_ = 0;       // GUARDED_BY(mutex_)
+  std::vector<SharedJournalEntry> queued_;  // GUARDED_BY(mutex_)
+  std::uint64_t appended_ = 0;              // GUARDED_BY(mutex_)
+  std::uint64_t committed_ = 0;             // GUARDED_BY(mutex_)
   struct Failure {
     std::uint64_t first, last;  // tickets of the batch that failed
     std::string error;

@@ -49,6 +49,10 @@ void Connection::exec(const char* sql, const std::string& doing) {
   }
 }
 
+std::uint64_t Connection::changes() const {
+  return static_cast<std::uint64_t>(sqlite3_changes64(db_));
+}
+
 Statement Connection::prepare(const char* sql, const std::string& doing) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
@@ -104,6 +108,15 @@ Statement& Statement::bind(int index, const std::string& text) {
   if (sqlite3_bind_text(stmt_, index, text.data(),
                         static_cast<int>(text.size()),
                         SQLITE_TRANSIENT) != SQLITE_OK) {
+    connection_.fail(doing_);
+  }
+  return *this;
+}
+
+Statement& Statement::bind_static(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(),
+                        static_cast<int>(text.size()),
+                        SQLITE_STATIC) != SQLITE_OK) {
     connection_.fail(doing_);
   }
   return *this;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -33,6 +34,10 @@ class Connection {
   // Runs SQL that binds no values and returns no rows (DDL, BEGIN, ...).
   void exec(const char* sql, const std::string& doing);
   Statement prepare(const char* sql, const std::string& doing);
+
+  // Rows the most recent INSERT, UPDATE or DELETE on this connection
+  // changed.
+  std::uint64_t changes() const;
 
   // Throws the Error describing SQLite's most recent failure.
   [[noreturn]] void fail(const std::string& doing) const;
@@ -56,6 +61,10 @@ class Statement {
   // Parameters are numbered from 1, as in SQLite.
   Statement& bind(int index, const std::string& text);
   Statement& bind(int index, std::int64_t value);
+  // Binds `text` without copying it: it must stay valid and unchanged
+  // until the statement is reset or destroyed. For hot paths that bind
+  // text they own anyway (the journal's batch).
+  Statement& bind_static(int index, std::string_view text);
 
   // Advances one row; false once the statement is done.
   bool step();
