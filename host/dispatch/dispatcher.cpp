@@ -265,10 +265,10 @@ bool Dispatcher::higher_waiting(std::size_t priority) const {
 // One pool thread's turn at a runner: it runs the runner's work back to
 // back, in batches taken under one lock (PluginRunner::take), with no trip
 // through the pool between calls, until the queue has nothing that may
-// start, or the turn has lasted kTurnCalls calls or kTurnTime, or a
-// higher priority plugin waits; then it yields the thread (re-posting the
-// runner if work remains). Work of the batch that did not start goes back
-// to the front of the runner's queue.
+// start, or a higher priority plugin waits, or the turn has lasted
+// kTurnCalls calls or kTurnTime while another plugin waits for a thread;
+// then it yields the thread (re-posting the runner if work remains). Work of
+// the batch that did not start goes back to the front of the runner's queue.
 void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
   using Clock = std::chrono::steady_clock;
   constexpr int kTurnCalls = 64;
@@ -298,8 +298,15 @@ void Dispatcher::drain(const std::shared_ptr<PluginRunner>& runner) {
       now = lifecycle ? Clock::now() : now + took;
       spent += took;
       ++finished;
-      keep_going = ++calls < kTurnCalls && spent < kTurnTime &&
-                   !higher_waiting(priority);
+      keep_going = !higher_waiting(priority);
+      if (++calls >= kTurnCalls || spent >= kTurnTime) {
+        // The turn is used up, but handing the thread over helps only a
+        // plugin that waits for one; with none, a yield would just wake
+        // a sleeping pool thread to take this same turn.
+        keep_going = keep_going && !higher_waiting(ready_.size());
+        calls = 0;
+        spent = std::chrono::nanoseconds(0);
+      }
     }
     finished += drop_tripped(*runner, batch, ran);
     const auto turn = runner->done(&batch, ran, keep_going, &spawn);
