@@ -94,6 +94,9 @@ class HttpConnection {
   std::string buffer_;  // bytes read past the previous reply
 };
 
+// CPU seconds (user + system) process `pid` has used so far.
+double cpu_seconds_of(pid_t pid);
+
 // GET `path` on a fresh connection, as JSON text; throws unless 200.
 std::string get_ok(int port, const std::string& path);
 

@@ -257,9 +257,48 @@ void run_memory(const bench::Config& config, bench::Report& report) {
               "VmRSS the plugins add, idle"});
 }
 
+// The daemon's CPU while idle after a burst of events to noop, as a share
+// of one core: its pool threads wait briefly for more work after a burst
+// (Dispatcher::linger) and then park, so an idle daemon should use none.
+double idle_daemon_cpu(const bench::Config& config) {
+  bench::Scratch scratch;
+  const bench::EventhostArgs where{scratch.root / "plugins",
+                                   scratch.root / "state.db",
+                                   scratch.root / "home",
+                                   {}};
+  bench::run_eventhost_ok(where, {"plugins", "enable", "noop"});
+  bench::BenchDaemon daemon(where);
+  std::string burst;
+  for (int i = 0; i < 10000; ++i) {
+    burst += R"({"event":"channel.created","data":{"channel_id":)" +
+             std::to_string(i) + R"(,"channel_name":"News HD"}})" + "\n";
+  }
+  bench::HttpConnection connection(daemon.port());
+  const auto reply =
+      connection.request("POST", "/api/events", burst,
+                         {"Authorization: Bearer " + daemon.token(),
+                          "Content-Type: application/x-ndjson"});
+  if (reply.status / 100 != 2 ||
+      reply.body.find("\"accepted\":10000") == std::string::npos) {
+    throw std::runtime_error("POST /api/events answered " +
+                             std::to_string(reply.status) + ": " +
+                             reply.body.substr(0, 300));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  using Clock = std::chrono::steady_clock;
+  const double before = bench::cpu_seconds_of(daemon.pid());
+  const auto start = Clock::now();
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(config.quick ? 500 : 3000));
+  const double used = bench::cpu_seconds_of(daemon.pid()) - before;
+  return used / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 void run_footprint(const bench::Config& config, bench::Report& report) {
   run_discovery(config, report);
   run_memory(config, report);
+  report.add({"idle daemon CPU", 100 * idle_daemon_cpu(config), "% of a core",
+              "noop enabled; 3 s idle after 10 000 events; target 0"});
 }
 
 }  // namespace

@@ -69,24 +69,6 @@ std::uint64_t delivered_to_noop(int port) {
   return stats.at("plugins").at("noop").at("delivered").get<std::uint64_t>();
 }
 
-// CPU seconds (user + system) process `pid` has used so far.
-double cpu_seconds_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses and may hold
-  // spaces: utime and stime are the 12th and 13th of them.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos)
-    throw std::runtime_error("cannot read /proc/" + std::to_string(pid));
-  std::istringstream fields(text.substr(close + 2));
-  std::string skip;
-  for (int i = 0; i < 11; ++i) fields >> skip;
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // CPU seconds this process (the bench's clients) has used so far.
 double own_cpu_seconds() {
   rusage usage{};
@@ -106,7 +88,7 @@ struct Run {
 // Events/s acknowledged over `connections` connections sharing `requests`.
 Run http_rate(const bench::BenchDaemon& daemon, const std::string& body,
               int requests, int connections) {
-  const double daemon_before = cpu_seconds_of(daemon.pid());
+  const double daemon_before = bench::cpu_seconds_of(daemon.pid());
   const double client_before = own_cpu_seconds();
   const double seconds = bench::seconds_of([&] {
     std::vector<std::thread> senders;
@@ -126,7 +108,7 @@ Run http_rate(const bench::BenchDaemon& daemon, const std::string& body,
       if (e) std::rethrow_exception(e);
   });
   const double events = static_cast<double>(requests) * kBatch;
-  const double daemon_cpu = cpu_seconds_of(daemon.pid()) - daemon_before;
+  const double daemon_cpu = bench::cpu_seconds_of(daemon.pid()) - daemon_before;
   const double client_cpu = own_cpu_seconds() - client_before;
   return {events / seconds, daemon_cpu / events, daemon_cpu / seconds,
           client_cpu / seconds};
