@@ -411,9 +411,10 @@ void Dispatcher::report(PluginRunner& runner, const DeliveryResult& result) {
   }
 }
 
-void Dispatcher::complete(PluginRunner& runner, const DeliveryResult& result) {
+void Dispatcher::complete(PluginRunner& runner, const DeliveryResult& result,
+                          bool finished) {
   report(runner, result);
-  work_done();
+  if (finished) work_done();
 }
 
 void Dispatcher::lifecycle_done() { work_done(); }

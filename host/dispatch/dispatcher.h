@@ -112,7 +112,12 @@ class Dispatcher {
   // For a runner's RemoteExecutor, on its own thread. complete() reports
   // one delivery it popped (result callback, breaker); lifecycle_done()
   // ends a lifecycle call it ran; drop() reports work it cannot run.
-  void complete(PluginRunner& runner, const DeliveryResult& result);
+  // `finished` false leaves the delivery counted as outstanding until the
+  // executor's finished(n) for its batch: the count is shared with every
+  // producer, and writing it per event made each one wait for that line.
+  void complete(PluginRunner& runner, const DeliveryResult& result,
+                bool finished = true);
+  void finished(std::size_t count) { work_done(count); }
   void lifecycle_done();
   void drop(PluginRunner& runner, const Work& work, const std::string& why);
   // Disables `runner` now for `reason` (queued work is dropped, on_trip is

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <utility>
 
 #include "catalogue/catalogue.h"
 #include "common/error.h"
@@ -169,6 +170,7 @@ void WorkerPlugin::drain() {
       window_ = &batch;
       run_batch(batch);
       window_ = nullptr;
+      dispatcher_->finished(std::exchange(reported_, 0));
     }
     runner_->finish();
   }
@@ -195,7 +197,8 @@ void WorkerPlugin::report(const Work& work, Outcome outcome,
   r.event = work.event;
   r.attempt = work.attempt;
   runner_->count(outcome);
-  dispatcher_->complete(*runner_, r);
+  dispatcher_->complete(*runner_, r, false);  // finished after the batch
+  ++reported_;
 }
 
 void WorkerPlugin::put_back(std::vector<Work>& rest) {

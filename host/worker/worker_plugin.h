@@ -184,6 +184,9 @@ class WorkerPlugin final : public PluginControl, public RemoteExecutor {
   // The events sent to the worker in the batch being run (null between
   // batches): what the worker's emits may name as their cause.
   const std::vector<Work>* window_ = nullptr;
+  // Deliveries of the batch being run that are reported, not yet counted
+  // finished (Dispatcher::finished, once per batch).
+  std::size_t reported_ = 0;
   EmitBudget emit_budget_;
 
   std::mutex mutex_;
