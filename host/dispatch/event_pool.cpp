@@ -100,15 +100,18 @@ Stock& event_stock() {
   return *stock;
 }
 
-// A trivially destructible flag outlives the thread's cache, so a release
-// during thread or process teardown knows not to touch the cache.
-thread_local bool event_cache_gone = false;
-
-Cache* event_cache() {
-  if (event_cache_gone) return nullptr;
-  thread_local Cache cache(event_stock(), &event_cache_gone);
+// This thread's cache of the items of `stock_of()`, or null once it is
+// destroyed: a trivially destructible flag outlives it, so a release during
+// thread or process teardown knows not to touch the cache.
+template <Stock& (*stock_of)()>
+Cache* thread_cache() {
+  thread_local bool gone = false;
+  if (gone) return nullptr;
+  thread_local Cache cache(stock_of(), &gone);
   return &cache;
 }
+
+Cache* event_cache() { return thread_cache<event_stock>(); }
 
 void recycle(Event* event) noexcept {
   event->cause.reset();  // may recycle the parent, on this thread
@@ -144,13 +147,7 @@ Stock& block_stock() {
   return *stock;
 }
 
-thread_local bool block_cache_gone = false;
-
-Cache* block_cache() {
-  if (block_cache_gone) return nullptr;
-  thread_local Cache cache(block_stock(), &block_cache_gone);
-  return &cache;
-}
+Cache* block_cache() { return thread_cache<block_stock>(); }
 
 // Allocates shared_ptr's control block (n == 1) from the blocks' stock.
 template <typename T>
